@@ -1,0 +1,30 @@
+/* output.h: path checks and the atomic, collective write of the output file
+ * (contract section 3). */
+#ifndef ATTN_OUTPUT_H
+#define ATTN_OUTPUT_H
+
+#include <mpi.h>
+
+#include "attn/config.h"
+#include "attn/layer.h"
+
+/* Run details stored in the /provenance group. */
+typedef struct {
+  const char *command_line;
+  const char *input;
+  int ranks, PH, PS, threads;
+} attn_prov_t;
+
+/* Local (call on one rank): the input must be a non-empty regular file; the
+ * output must not be the input, its folder must exist and be writable, and
+ * it may exist only with force. */
+attn_err_t attn_paths_check(const char *input, const char *output, int force);
+
+/* Collective over comm: write /y (rows of res on each rank), the resolved
+ * configuration and /provenance to a temporary file in the output's folder,
+ * then rename it into place. On failure neither file is left behind. */
+attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force,
+                             const attn_config_t *cfg, const attn_prov_t *prov,
+                             const attn_result_t *res);
+
+#endif

@@ -1,0 +1,212 @@
+/* output.c: atomic parallel-HDF5 output with the resolved configuration and
+ * the /provenance group. */
+#define _GNU_SOURCE
+#include "attn/output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Folder part of a path ("." when it has none). */
+static void dir_of(const char *path, char *out, size_t cap) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) snprintf(out, cap, ".");
+  else if (slash == path) snprintf(out, cap, "/");
+  else snprintf(out, cap, "%.*s", (int)(slash - path), path);
+}
+
+attn_err_t attn_paths_check(const char *input, const char *output, int force) {
+  struct stat si, so;
+  if (stat(input, &si) != 0)
+    return attn_fail(ATTN_ERR_IO, "cannot open input '%s': %s", input, strerror(errno));
+  if (S_ISDIR(si.st_mode))
+    return attn_fail(ATTN_ERR_IO, "input '%s' is a folder, not an HDF5 file", input);
+  if (!S_ISREG(si.st_mode))
+    return attn_fail(ATTN_ERR_IO, "input '%s' is not a regular file", input);
+  if (si.st_size == 0) return attn_fail(ATTN_ERR_IO, "input '%s' is empty, not an HDF5 file", input);
+  if (access(input, R_OK) != 0)
+    return attn_fail(ATTN_ERR_IO, "input '%s' is not readable: %s", input, strerror(errno));
+
+  char dir[PATH_MAX];
+  dir_of(output, dir, sizeof dir);
+  struct stat sd;
+  if (stat(dir, &sd) != 0 || !S_ISDIR(sd.st_mode))
+    return attn_fail(ATTN_ERR_IO, "output folder '%s' does not exist", dir);
+  if (stat(output, &so) == 0) {
+    if (so.st_dev == si.st_dev && so.st_ino == si.st_ino)
+      return attn_fail(ATTN_ERR_USAGE, "the output '%s' is the input file; choose another -o",
+                       output);
+    if (S_ISDIR(so.st_mode)) return attn_fail(ATTN_ERR_IO, "output '%s' is a folder", output);
+    if (!force)
+      return attn_fail(ATTN_ERR_IO, "output '%s' exists; use --force to replace it", output);
+  }
+  if (access(dir, W_OK | X_OK) != 0)
+    return attn_fail(ATTN_ERR_IO, "output folder '%s' is not writable: %s", dir, strerror(errno));
+  return ATTN_OK;
+}
+
+/* Collective attribute writers (every rank calls them with the same values). */
+static herr_t put_int(hid_t loc, const char *name, long long v) {
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(loc, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_LLONG, &v);
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(sp);
+  return rc;
+}
+
+static herr_t put_real(hid_t loc, const char *name, double v) {
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(sp);
+  return rc;
+}
+
+static herr_t put_str(hid_t loc, const char *name, const char *v) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = a < 0 ? -1 : H5Awrite(a, t, &v);
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(sp);
+  H5Tclose(t);
+  return rc;
+}
+
+static herr_t put_config(hid_t f, const attn_config_t *c) {
+  herr_t rc = 0;
+  rc |= put_int(f, "num_heads", c->H);
+  rc |= put_int(f, "num_kv_heads", c->G);
+  rc |= put_int(f, "head_dim", c->D);
+  rc |= put_int(f, "causal", c->causal);
+  rc |= put_str(f, "norm", attn_norm_name(c->norm));
+  rc |= put_str(f, "norm_position", attn_pos_name(c->position));
+  rc |= put_real(f, "norm_eps", c->eps);
+  rc |= put_int(f, "residual", c->residual);
+  rc |= put_real(f, "softmax_scale", c->scale);
+  return rc < 0 ? -1 : 0;
+}
+
+/* Root broadcasts a string; on return every rank holds a malloc'd copy. */
+static attn_err_t bcast_str(MPI_Comm comm, const char *in, char **out) {
+  int rank;
+  ATTN_MPI(MPI_Comm_rank(comm, &rank));
+  long long n = rank == 0 ? (long long)strlen(in) + 1 : 0;
+  ATTN_MPI(MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, comm));
+  *out = malloc((size_t)n);
+  if (!*out) return attn_fail(ATTN_ERR_INTERNAL, "out of memory");
+  if (rank == 0) memcpy(*out, in, (size_t)n);
+  ATTN_MPI(MPI_Bcast(*out, (int)n, MPI_CHAR, 0, comm));
+  return ATTN_OK;
+}
+
+static herr_t put_provenance(hid_t f, const attn_prov_t *p, const char *when, const char *inabs) {
+  hid_t g = H5Gcreate2(f, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (g < 0) return -1;
+  char grid[64];
+  snprintf(grid, sizeof grid, "%dx%d", p->PH, p->PS);
+  herr_t rc = 0;
+  rc |= put_str(g, "software", "attn_hpc");
+  rc |= put_str(g, "version", ATTN_VERSION);
+  rc |= put_str(g, "source_revision", ATTN_GIT_REV);
+  rc |= put_str(g, "command_line", p->command_line);
+  rc |= put_str(g, "utc_time", when);
+  rc |= put_int(g, "ranks", p->ranks);
+  rc |= put_str(g, "grid", grid);
+  rc |= put_int(g, "threads_per_rank", p->threads);
+  rc |= put_str(g, "input", inabs);
+  rc |= put_str(g, "hdf5_version", H5_VERS_INFO);
+  H5Gclose(g);
+  return rc < 0 ? -1 : 0;
+}
+
+/* Everything between creating the temporary file and closing it. */
+static attn_err_t write_file(MPI_Comm comm, const char *tmp, const attn_config_t *cfg,
+                             const attn_prov_t *prov, const char *when, const char *inabs,
+                             const attn_result_t *res) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+  H5Pset_all_coll_metadata_ops(fapl, 1);
+  H5Pset_coll_metadata_write(fapl, 1);
+  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
+  attn_err_t err = attn_agree(comm, f < 0 ? attn_fail(ATTN_ERR_IO, "cannot create '%s'", tmp)
+                                          : ATTN_OK);
+  if (err != ATTN_OK) {
+    if (f >= 0) H5Fclose(f);
+    return err;
+  }
+  hsize_t dims[3] = {(hsize_t)cfg->B, (hsize_t)cfg->T, (hsize_t)cfg->C};
+  hid_t sp = cfg->x_rank == 3 ? H5Screate_simple(3, dims, NULL) : H5Screate_simple(2, dims + 1, NULL);
+  hid_t d = H5Dcreate2(f, "y", H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Sclose(sp);
+  if (d < 0) err = attn_fail(ATTN_ERR_IO, "cannot create dataset /y in '%s'", tmp);
+  else if (put_config(f, cfg) < 0 || put_provenance(f, prov, when, inabs) < 0)
+    err = attn_fail(ATTN_ERR_IO, "cannot write the attributes of '%s'", tmp);
+  err = attn_agree(comm, err);
+  if (err == ATTN_OK) err = attn_agree(comm, attn_h5_write_blocks(comm, d, res->blk, res->nblk, res->y));
+  if (d >= 0) H5Dclose(d);
+  if (H5Fclose(f) < 0 && err == ATTN_OK) err = attn_fail(ATTN_ERR_IO, "cannot close '%s'", tmp);
+  return attn_agree(comm, err);
+}
+
+attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force,
+                             const attn_config_t *cfg, const attn_prov_t *prov,
+                             const attn_result_t *res) {
+  int rank;
+  ATTN_MPI(MPI_Comm_rank(comm, &rank));
+  char tmp0[PATH_MAX + 64] = "", when0[64] = "", inabs0[PATH_MAX] = "";
+  attn_err_t err = ATTN_OK;
+  if (rank == 0) {
+    char dir[PATH_MAX / 2];
+    dir_of(output, dir, sizeof dir);
+    const char *base = strrchr(output, '/');
+    base = base ? base + 1 : output;
+    int fd = -1;
+    errno = ENAMETOOLONG;
+    if ((size_t)snprintf(tmp0, sizeof tmp0, "%s/.%.*s.tmp.XXXXXX", dir, PATH_MAX / 2, base) <
+        sizeof tmp0)
+      fd = mkstemp(tmp0);
+    if (fd < 0)
+      err = attn_fail(ATTN_ERR_IO, "cannot create a temporary file in '%s': %s", dir,
+                      strerror(errno));
+    else
+      close(fd);
+    time_t now = time(NULL);
+    struct tm tmv;
+    strftime(when0, sizeof when0, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tmv));
+    if (!realpath(prov->input, inabs0)) snprintf(inabs0, sizeof inabs0, "%s", prov->input);
+  }
+  err = attn_agree(comm, err);
+  if (err != ATTN_OK) return err;
+  char *tmp = NULL, *when = NULL, *inabs = NULL;
+  err = bcast_str(comm, tmp0, &tmp);
+  if (err == ATTN_OK) err = bcast_str(comm, when0, &when);
+  if (err == ATTN_OK) err = bcast_str(comm, inabs0, &inabs);
+  err = attn_agree(comm, err);
+  if (err == ATTN_OK) err = write_file(comm, tmp, cfg, prov, when, inabs, res);
+  if (err == ATTN_OK && rank == 0) {
+    int rc = force ? rename(tmp0, output)
+                   : renameat2(AT_FDCWD, tmp0, AT_FDCWD, output, RENAME_NOREPLACE);
+    if (rc != 0)
+      err = attn_fail(ATTN_ERR_IO, "cannot move the output into place as '%s': %s", output,
+                      strerror(errno));
+  }
+  err = attn_agree(comm, err);
+  if (err != ATTN_OK && rank == 0) unlink(tmp0);
+  free(tmp);
+  free(when);
+  free(inabs);
+  return err;
+}

@@ -1,0 +1,73 @@
+/* timing.c: reduce per-rank phase timers and write the JSON timing report. */
+#include "attn/timing.h"
+
+#include <stdlib.h>
+
+static const char *const phase_names[ATTN_NPHASES] = {
+    "read", "project", "attend", "ring_wait", "combine", "norm", "write", "total"};
+
+const char *attn_phase_name(attn_phase_t p) { return phase_names[p]; }
+
+attn_err_t attn_timing_report(MPI_Comm comm, const attn_stats_t *st, const attn_config_t *cfg,
+                              int PH, int PS, int threads, const char *path, FILE *table) {
+  int rank, size;
+  ATTN_MPI(MPI_Comm_rank(comm, &rank));
+  ATTN_MPI(MPI_Comm_size(comm, &size));
+  double mn[ATTN_NPHASES], mx[ATTN_NPHASES], sum[ATTN_NPHASES];
+  ATTN_MPI(MPI_Reduce(st->sec, mn, ATTN_NPHASES, MPI_DOUBLE, MPI_MIN, 0, comm));
+  ATTN_MPI(MPI_Reduce(st->sec, mx, ATTN_NPHASES, MPI_DOUBLE, MPI_MAX, 0, comm));
+  ATTN_MPI(MPI_Reduce(st->sec, sum, ATTN_NPHASES, MPI_DOUBLE, MPI_SUM, 0, comm));
+  long long mine[2] = {(long long)st->bytes_sent, (long long)st->tiles};
+  long long *all = rank == 0 ? malloc((size_t)size * 2 * sizeof *all) : NULL;
+  if (rank == 0 && !all) return attn_fail(ATTN_ERR_INTERNAL, "out of memory");
+  ATTN_MPI(MPI_Gather(mine, 2, MPI_LONG_LONG, all, 2, MPI_LONG_LONG, 0, comm));
+  if (rank != 0) return ATTN_OK;
+
+  const double flops = attn_config_flops(cfg);
+  const double total = mx[ATTN_PH_TOTAL];
+  const double gflops = total > 0 ? flops / total * 1e-9 : 0.0;
+  attn_err_t err = ATTN_OK;
+  if (path) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+      free(all);
+      return attn_fail(ATTN_ERR_IO, "cannot write the timing report '%s'", path);
+    }
+    fprintf(f, "{\n  \"software\": \"attn_hpc\",\n  \"version\": \"%s\",\n", ATTN_VERSION);
+    fprintf(f, "  \"ranks\": %d,\n  \"grid\": [%d, %d],\n  \"threads\": %d,\n", size, PH, PS,
+            threads);
+    fprintf(f,
+            "  \"shape\": {\"B\": %lld, \"T\": %lld, \"C\": %lld, \"H\": %lld, \"G\": %lld, "
+            "\"D\": %lld},\n",
+            (long long)cfg->B, (long long)cfg->T, (long long)cfg->C, (long long)cfg->H,
+            (long long)cfg->G, (long long)cfg->D);
+    fprintf(f, "  \"causal\": %d,\n  \"flops\": %.6e,\n  \"phases\": {\n", cfg->causal, flops);
+    for (int p = 0; p < ATTN_NPHASES; p++)
+      fprintf(f, "    \"%s\": {\"min\": %.6e, \"mean\": %.6e, \"max\": %.6e}%s\n", phase_names[p],
+              mn[p], sum[p] / size, mx[p], p + 1 < ATTN_NPHASES ? "," : "");
+    fprintf(f, "  },\n  \"gflops\": %.3f,\n  \"bytes_sent\": [", gflops);
+    for (int r = 0; r < size; r++) fprintf(f, "%s%lld", r ? ", " : "", all[2 * r]);
+    fprintf(f, "],\n  \"tiles\": [");
+    for (int r = 0; r < size; r++) fprintf(f, "%s%lld", r ? ", " : "", all[2 * r + 1]);
+    fprintf(f, "]\n}\n");
+    if (fclose(f) != 0) err = attn_fail(ATTN_ERR_IO, "cannot write the timing report '%s'", path);
+  }
+  if (table) {
+    fprintf(table, "attn_hpc: %-9s %10s %10s %10s %8s\n", "phase", "min s", "mean s", "max s",
+            "max/min");
+    for (int p = 0; p < ATTN_NPHASES; p++)
+      fprintf(table, "attn_hpc: %-9s %10.4f %10.4f %10.4f %8.2f\n", phase_names[p], mn[p],
+              sum[p] / size, mx[p], mn[p] > 0 ? mx[p] / mn[p] : 1.0);
+    long long tmin = all[1], tmax = all[1], tsum = 0;
+    for (int r = 0; r < size; r++) {
+      long long t = all[2 * r + 1];
+      tmin = t < tmin ? t : tmin;
+      tmax = t > tmax ? t : tmax;
+      tsum += t;
+    }
+    fprintf(table, "attn_hpc: attention tiles per rank: min %lld, mean %.1f, max %lld\n", tmin,
+            (double)tsum / size, tmax);
+  }
+  free(all);
+  return err;
+}
