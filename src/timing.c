@@ -2,11 +2,18 @@
 #include "attn/timing.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
 
 static const char *const phase_names[ATTN_NPHASES] = {
     "read", "project", "attend", "ring_wait", "combine", "norm", "write", "total"};
 
 const char *attn_phase_name(attn_phase_t p) { return phase_names[p]; }
+
+int64_t attn_peak_rss(void) {
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  return (int64_t)ru.ru_maxrss * 1024; /* Linux reports KiB */
+}
 
 attn_err_t attn_timing_report(MPI_Comm comm, const attn_stats_t *st, const attn_config_t *cfg,
                               int PH, int PS, int threads, const char *path, FILE *table) {
@@ -17,10 +24,12 @@ attn_err_t attn_timing_report(MPI_Comm comm, const attn_stats_t *st, const attn_
   ATTN_MPI(MPI_Reduce(st->sec, mn, ATTN_NPHASES, MPI_DOUBLE, MPI_MIN, 0, comm));
   ATTN_MPI(MPI_Reduce(st->sec, mx, ATTN_NPHASES, MPI_DOUBLE, MPI_MAX, 0, comm));
   ATTN_MPI(MPI_Reduce(st->sec, sum, ATTN_NPHASES, MPI_DOUBLE, MPI_SUM, 0, comm));
-  long long mine[2] = {(long long)st->bytes_sent, (long long)st->tiles};
-  long long *all = rank == 0 ? malloc((size_t)size * 2 * sizeof *all) : NULL;
+  enum { NV = 3 };
+  long long mine[NV] = {(long long)st->bytes_sent, (long long)st->tiles,
+                        (long long)attn_peak_rss()};
+  long long *all = rank == 0 ? malloc((size_t)size * NV * sizeof *all) : NULL;
   if (rank == 0 && !all) return attn_fail(ATTN_ERR_INTERNAL, "out of memory");
-  ATTN_MPI(MPI_Gather(mine, 2, MPI_LONG_LONG, all, 2, MPI_LONG_LONG, 0, comm));
+  ATTN_MPI(MPI_Gather(mine, NV, MPI_LONG_LONG, all, NV, MPI_LONG_LONG, 0, comm));
   if (rank != 0) return ATTN_OK;
 
   const double flops = attn_config_flops(cfg);
@@ -46,9 +55,11 @@ attn_err_t attn_timing_report(MPI_Comm comm, const attn_stats_t *st, const attn_
       fprintf(f, "    \"%s\": {\"min\": %.6e, \"mean\": %.6e, \"max\": %.6e}%s\n", phase_names[p],
               mn[p], sum[p] / size, mx[p], p + 1 < ATTN_NPHASES ? "," : "");
     fprintf(f, "  },\n  \"gflops\": %.3f,\n  \"bytes_sent\": [", gflops);
-    for (int r = 0; r < size; r++) fprintf(f, "%s%lld", r ? ", " : "", all[2 * r]);
+    for (int r = 0; r < size; r++) fprintf(f, "%s%lld", r ? ", " : "", all[NV * r]);
     fprintf(f, "],\n  \"tiles\": [");
-    for (int r = 0; r < size; r++) fprintf(f, "%s%lld", r ? ", " : "", all[2 * r + 1]);
+    for (int r = 0; r < size; r++) fprintf(f, "%s%lld", r ? ", " : "", all[NV * r + 1]);
+    fprintf(f, "],\n  \"peak_rss_bytes\": [");
+    for (int r = 0; r < size; r++) fprintf(f, "%s%lld", r ? ", " : "", all[NV * r + 2]);
     fprintf(f, "]\n}\n");
     if (fclose(f) != 0) err = attn_fail(ATTN_ERR_IO, "cannot write the timing report '%s'", path);
   }
@@ -58,15 +69,18 @@ attn_err_t attn_timing_report(MPI_Comm comm, const attn_stats_t *st, const attn_
     for (int p = 0; p < ATTN_NPHASES; p++)
       fprintf(table, "attn_hpc: %-9s %10.4f %10.4f %10.4f %8.2f\n", phase_names[p], mn[p],
               sum[p] / size, mx[p], mn[p] > 0 ? mx[p] / mn[p] : 1.0);
-    long long tmin = all[1], tmax = all[1], tsum = 0;
+    long long tmin = all[1], tmax = all[1], tsum = 0, rss = 0;
     for (int r = 0; r < size; r++) {
-      long long t = all[2 * r + 1];
+      long long t = all[NV * r + 1];
+      rss = all[NV * r + 2] > rss ? all[NV * r + 2] : rss;
       tmin = t < tmin ? t : tmin;
       tmax = t > tmax ? t : tmax;
       tsum += t;
     }
     fprintf(table, "attn_hpc: attention tiles per rank: min %lld, mean %.1f, max %lld\n", tmin,
             (double)tsum / size, tmax);
+    fprintf(table, "attn_hpc: peak resident memory: %.1f MiB (largest rank)\n",
+            (double)rss / 1048576.0);
   }
   free(all);
   return err;

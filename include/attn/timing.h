@@ -27,7 +27,11 @@ typedef struct {
   double sec[ATTN_NPHASES];
   int64_t bytes_sent; /* point-to-point and collective payload this rank sent */
   int64_t tiles;      /* attention tiles computed */
+  int64_t peak_rss;   /* peak resident memory of the process, bytes (filled by the report) */
 } attn_stats_t;
+
+/* Peak resident set size of this process in bytes (getrusage). */
+int64_t attn_peak_rss(void);
 
 /* Collective over comm: reduce the ranks' stats to min/mean/max on rank 0
  * and, on rank 0, write the JSON report to path (if path is not NULL) and a
