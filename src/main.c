@@ -59,7 +59,7 @@ static attn_err_t run(int argc, char **argv, int rank, int size, attn_cli_t *cli
   omp_set_num_threads(cli->threads);
   omp_set_max_active_levels(1);
 
-  ATTN_TRY(attn_agree(world, rank == 0 ? attn_paths_check(cli->input, cli->output, cli->force)
+  ATTN_TRY(attn_agree(world, rank == 0 ? attn_paths_check(cli->input, cli->output, cli->timing, cli->force)
                                        : ATTN_OK));
   hid_t file = -1;
   ATTN_TRY(attn_agree(world, attn_h5_open_read(world, cli->input, &file)));

@@ -22,7 +22,23 @@ static void dir_of(const char *path, char *out, size_t cap) {
   else snprintf(out, cap, "%.*s", (int)(slash - path), path);
 }
 
-attn_err_t attn_paths_check(const char *input, const char *output, int force) {
+/* The folder of `path` must exist and be writable; `what` names the file. */
+static attn_err_t check_folder(const char *path, const char *what) {
+  char dir[PATH_MAX];
+  dir_of(path, dir, sizeof dir);
+  struct stat sd;
+  if (stat(dir, &sd) != 0)
+    return attn_fail(ATTN_ERR_IO, "%s folder '%s' does not exist", what, dir);
+  if (!S_ISDIR(sd.st_mode))
+    return attn_fail(ATTN_ERR_IO, "%s folder '%s' is not a folder", what, dir);
+  if (access(dir, W_OK | X_OK) != 0)
+    return attn_fail(ATTN_ERR_IO, "%s folder '%s' is not writable: %s", what, dir,
+                     strerror(errno));
+  return ATTN_OK;
+}
+
+attn_err_t attn_paths_check(const char *input, const char *output, const char *timing,
+                            int force) {
   struct stat si, so;
   if (stat(input, &si) != 0)
     return attn_fail(ATTN_ERR_IO, "cannot open input '%s': %s", input, strerror(errno));
@@ -34,11 +50,7 @@ attn_err_t attn_paths_check(const char *input, const char *output, int force) {
   if (access(input, R_OK) != 0)
     return attn_fail(ATTN_ERR_IO, "input '%s' is not readable: %s", input, strerror(errno));
 
-  char dir[PATH_MAX];
-  dir_of(output, dir, sizeof dir);
-  struct stat sd;
-  if (stat(dir, &sd) != 0 || !S_ISDIR(sd.st_mode))
-    return attn_fail(ATTN_ERR_IO, "output folder '%s' does not exist", dir);
+  ATTN_TRY(check_folder(output, "output"));
   if (stat(output, &so) == 0) {
     if (so.st_dev == si.st_dev && so.st_ino == si.st_ino)
       return attn_fail(ATTN_ERR_USAGE, "the output '%s' is the input file; choose another -o",
@@ -47,8 +59,13 @@ attn_err_t attn_paths_check(const char *input, const char *output, int force) {
     if (!force)
       return attn_fail(ATTN_ERR_IO, "output '%s' exists; use --force to replace it", output);
   }
-  if (access(dir, W_OK | X_OK) != 0)
-    return attn_fail(ATTN_ERR_IO, "output folder '%s' is not writable: %s", dir, strerror(errno));
+  if (timing) {
+    ATTN_TRY(check_folder(timing, "timing report"));
+    if (stat(timing, &so) == 0 && S_ISDIR(so.st_mode))
+      return attn_fail(ATTN_ERR_IO, "timing report '%s' is a folder", timing);
+    if (stat(timing, &so) == 0 && so.st_dev == si.st_dev && so.st_ino == si.st_ino)
+      return attn_fail(ATTN_ERR_USAGE, "the timing report '%s' is the input file", timing);
+  }
   return ATTN_OK;
 }
 

@@ -17,8 +17,10 @@ typedef struct {
 
 /* Local (call on one rank): the input must be a non-empty regular file; the
  * output must not be the input, its folder must exist and be writable, and
- * it may exist only with force. */
-attn_err_t attn_paths_check(const char *input, const char *output, int force);
+ * it may exist only with force; the timing report (may be NULL) must be
+ * writable, so that a finished run does not fail on it. */
+attn_err_t attn_paths_check(const char *input, const char *output, const char *timing,
+                            int force);
 
 /* Collective over comm: write /y (rows of res on each rank), the resolved
  * configuration and /provenance to a temporary file in the output's folder,
