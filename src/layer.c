@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attn/fault.h"
 #include "attn/kernel.h"
 #include "attn/norm.h"
 #include "attn/partition.h"
@@ -406,6 +407,7 @@ attn_err_t attn_layer_forward(const attn_grid_t *g, hid_t file, const attn_confi
 #define PHASE(ph, call)                                                                        \
   do {                                                                                         \
     if (progress) fprintf(progress, "attn_hpc: %s\n", attn_phase_name(ph));                    \
+    attn_fault_point(g->rank, attn_phase_name(ph));                                            \
     err = (call); /* each phase ends with the ranks' agreement */                              \
     t1 = MPI_Wtime();                                                                          \
     st->sec[ph] += t1 - t0;                                                                    \

@@ -66,6 +66,10 @@ static attn_err_t run(int argc, char **argv, int rank, int size, attn_cli_t *cli
   attn_config_t cfg;
   err = attn_agree(world, attn_h5_read_config(file, &cfg));
   if (err == ATTN_OK && cli->causal >= 0) cfg.causal = cli->causal;
+  if (err == ATTN_OK)
+    err = attn_agree(world, rank == 0 ? attn_space_check(cli->output, cfg.B * cfg.T * cfg.C *
+                                                                         (int64_t)sizeof(float))
+                                      : ATTN_OK);
   int PH = cli->PH, PS = cli->PS;
   if (err == ATTN_OK)
     err = attn_agree(world, PH ? attn_grid_check(size, PH, PS, cfg.G, cfg.T)

@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "attn/output.h"
 
+#include "attn/fault.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,6 +69,21 @@ attn_err_t attn_paths_check(const char *input, const char *output, const char *t
     if (stat(timing, &so) == 0 && so.st_dev == si.st_dev && so.st_ino == si.st_ino)
       return attn_fail(ATTN_ERR_USAGE, "the timing report '%s' is the input file", timing);
   }
+  return ATTN_OK;
+}
+
+attn_err_t attn_space_check(const char *output, int64_t bytes) {
+  char dir[PATH_MAX];
+  dir_of(output, dir, sizeof dir);
+  struct statvfs sv;
+  if (statvfs(dir, &sv) != 0) return ATTN_OK; /* cannot tell: let the write decide */
+  const double avail = (double)sv.f_bavail * (double)sv.f_frsize;
+  const double need = (double)bytes + 65536.0; /* data plus metadata */
+  if (avail < need)
+    return attn_fail(ATTN_ERR_IO,
+                     "not enough space for the output in folder '%s': it needs about %.2f MiB, "
+                     "%.2f MiB are free",
+                     dir, need / 1048576.0, avail / 1048576.0);
   return ATTN_OK;
 }
 
@@ -185,7 +203,8 @@ attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force,
   ATTN_MPI(MPI_Comm_rank(comm, &rank));
   char tmp0[PATH_MAX + 64] = "", when0[64] = "", inabs0[PATH_MAX] = "";
   attn_err_t err = ATTN_OK;
-  if (rank == 0) {
+  if (rank == 0) err = attn_space_check(output, cfg->B * cfg->T * cfg->C * (int64_t)sizeof(float));
+  if (rank == 0 && err == ATTN_OK) {
     char dir[PATH_MAX / 2];
     dir_of(output, dir, sizeof dir);
     const char *base = strrchr(output, '/');
@@ -195,6 +214,7 @@ attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force,
     if ((size_t)snprintf(tmp0, sizeof tmp0, "%s/.%.*s.tmp.XXXXXX", dir, PATH_MAX / 2, base) <
         sizeof tmp0)
       fd = mkstemp(tmp0);
+    if (fd >= 0) attn_cleanup_arm(tmp0);
     if (fd < 0)
       err = attn_fail(ATTN_ERR_IO, "cannot create a temporary file in '%s': %s", dir,
                       strerror(errno));
@@ -212,6 +232,7 @@ attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force,
   if (err == ATTN_OK) err = bcast_str(comm, when0, &when);
   if (err == ATTN_OK) err = bcast_str(comm, inabs0, &inabs);
   err = attn_agree(comm, err);
+  attn_fault_point(rank, "write");
   if (err == ATTN_OK) err = write_file(comm, tmp, cfg, prov, when, inabs, res);
   if (err == ATTN_OK && rank == 0) {
     int rc = force ? rename(tmp0, output)
@@ -222,6 +243,7 @@ attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force,
   }
   err = attn_agree(comm, err);
   if (err != ATTN_OK && rank == 0) unlink(tmp0);
+  if (rank == 0) attn_cleanup_disarm();
   free(tmp);
   free(when);
   free(inabs);

@@ -29,3 +29,12 @@ foreach(x determinism split override output memory)
   set_tests_properties(e2e_${x} PROPERTIES TIMEOUT 600 LABELS mpi PROCESSORS 2
     ENVIRONMENT "${E2E_ENV}")
 endforeach()
+
+foreach(x kill full readonly)
+  add_test(NAME faults_${x} COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/faults.sh ${x} $<TARGET_FILE_DIR:attn_hpc> ${E2E_WORK})
+  set_tests_properties(faults_${x} PROPERTIES TIMEOUT 600 LABELS "mpi;faults" PROCESSORS 2
+    SKIP_RETURN_CODE 77 ENVIRONMENT "${E2E_ENV}")
+endforeach()
+
+add_test(NAME bench_smoke COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/bench_smoke.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(bench_smoke PROPERTIES TIMEOUT 300 LABELS tools PROCESSORS 2 ENVIRONMENT "${E2E_ENV}")

@@ -22,6 +22,12 @@ typedef struct {
 attn_err_t attn_paths_check(const char *input, const char *output, const char *timing,
                             int force);
 
+/* Local: is there room for an output of `bytes` data bytes (plus metadata)
+ * in the output's folder? Checked before the run and again before the write:
+ * an MPI-IO write that fails for lack of space can leave parallel HDF5's
+ * collective close waiting forever, so it must not be attempted. */
+attn_err_t attn_space_check(const char *output, int64_t bytes);
+
 /* Collective over comm: write /y (rows of res on each rank), the resolved
  * configuration and /provenance to a temporary file in the output's folder,
  * then rename it into place. On failure neither file is left behind. */
