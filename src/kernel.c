@@ -16,9 +16,8 @@ typedef float vf_t __attribute__((vector_size(VL * sizeof(float))));
 typedef int32_t vi_t __attribute__((vector_size(VL * sizeof(int32_t))));
 
 static inline vf_t vsplat(float a) {
-  vf_t v;
-  for (int i = 0; i < VL; i++) v[i] = a;
-  return v;
+  /* A lane-by-lane loop here compiles to masked inserts; the literal is one broadcast. */
+  return (vf_t){a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a};
 }
 
 static inline vf_t vload(const float *p) {
@@ -151,28 +150,161 @@ static int64_t make_tiles(tile_t *out, const int64_t *pos, int64_t n, int64_t si
   return nt;
 }
 
+/* ---- register-blocked tile products (D a multiple of 16, D <= 128) ----
+ * BLIS packs both operands on every call; for the small, repeated tile
+ * products of attention that packing (above all of P, a fresh tq x tk
+ * matrix each time) costs as much as a quarter of the time. These products
+ * read P straight from the score buffer, and K and V from copies made once
+ * per visiting block and shared by all query tiles: kT [B, Gl, D, ldkt]
+ * (transposed) and vP [B, Gl, nk, D] (head-major). The copies matter: in
+ * the [rows, Gl*D] layout consecutive rows of a head are Gl*D floats apart,
+ * often 4 KiB, so a tile of them falls into a few L1 sets and thrashes. The
+ * query tile is copied to a contiguous [tq, D] block per task likewise. */
+
+#define QK_MR 6 /* query rows per block of S */
+#define QK_NV 4 /* 16-key vectors per block of S */
+
+/* S[r, 0:16*QK_NV) = sum_d q[r, d] * kT[d, 0:16*QK_NV) for QK_MR rows (or 1). */
+static inline __attribute__((always_inline)) void qk_block(float *S, int64_t lds, const float *q,
+                                                           int64_t ldq, const float *kT,
+                                                           int64_t ldkt, int64_t D, int rows) {
+  vf_t c[QK_MR][QK_NV];
+  for (int r = 0; r < rows; r++)
+    for (int v = 0; v < QK_NV; v++) c[r][v] = vsplat(0.0f);
+  for (int64_t d = 0; d < D; d++) {
+    vf_t bv[QK_NV];
+    for (int v = 0; v < QK_NV; v++) {
+      bv[v] = vload(kT + d * ldkt + v * VL);
+      __asm__("" : "+v"(bv[v])); /* in a register, as in pv_block */
+    }
+    for (int r = 0; r < rows; r++) {
+      const vf_t a = vsplat(q[r * ldq + d]);
+      for (int v = 0; v < QK_NV; v++) c[r][v] += a * bv[v];
+    }
+  }
+  for (int r = 0; r < rows; r++)
+    for (int v = 0; v < QK_NV; v++) vstore(S + r * lds + v * VL, c[r][v]);
+}
+
+/* S[tq, tk rounded up to 16*QK_NV) = Q[tq, D] K^T; columns past tk are scratch. */
+static void qk_tile(float *S, int64_t lds, const float *q, int64_t ldq, const float *kT,
+                    int64_t ldkt, int64_t D, int64_t tq, int64_t tk) {
+  for (int64_t j = 0; j < tk; j += QK_NV * VL) {
+    int64_t i = 0;
+    for (; i + QK_MR <= tq; i += QK_MR)
+      qk_block(S + i * lds + j, lds, q + i * ldq, ldq, kT + j, ldkt, D, QK_MR);
+    for (; i < tq; i++) qk_block(S + i * lds + j, lds, q + i * ldq, ldq, kT + j, ldkt, D, 1);
+  }
+}
+
+/* O[r, 0:16*NV) (+)= sum_j P[r, j] V[j, 0:16*NV) for `rows` rows; adds to
+ * O when `add`, else overwrites it. */
+static inline __attribute__((always_inline)) void pv_block(float *O, int64_t ldo, const float *P,
+                                                           int64_t ldp, const float *V,
+                                                           int64_t ldv, int64_t tk, int nv,
+                                                           int rows, int add) {
+  vf_t c[16];
+  for (int r = 0; r < rows; r++)
+    for (int v = 0; v < nv; v++)
+      c[r * nv + v] = add ? vload(O + r * ldo + v * VL) : vsplat(0.0f);
+  for (int64_t j = 0; j < tk; j++) {
+    vf_t bv[8];
+    for (int v = 0; v < nv; v++) {
+      bv[v] = vload(V + j * ldv + v * VL);
+      /* Keep the row of V in a register: otherwise GCC folds the load into
+       * every FMA that uses it, one load per row of the block. */
+      __asm__("" : "+v"(bv[v]));
+    }
+    for (int r = 0; r < rows; r++) {
+      const vf_t a = vsplat(P[r * ldp + j]);
+      for (int v = 0; v < nv; v++) c[r * nv + v] += a * bv[v];
+    }
+  }
+  for (int r = 0; r < rows; r++)
+    for (int v = 0; v < nv; v++) vstore(O + r * ldo + v * VL, c[r * nv + v]);
+}
+
+/* O[tq, D] = P[tq, tk] V[tk, D], 16 accumulator vectors per block. The keys
+ * go in chunks of PV_KC so that the chunk of V stays in L1 while every row
+ * block passes over it (V rows are Gl*D apart: a whole tile would not fit). */
+#define PV_KC 64
+#define PV_TILE(NV)                                                                            \
+  static void pv_tile_##NV(float *O, const float *P, int64_t ldp, const float *V, int64_t ldv,  \
+                           int64_t tq, int64_t tk) {                                           \
+    enum { MR = 16 / NV, LD = NV * VL };                                                       \
+    for (int64_t jc = 0; jc < tk; jc += PV_KC) {                                               \
+      const int64_t kc = tk - jc < PV_KC ? tk - jc : PV_KC;                                    \
+      const float *Pc = P + jc, *Vc = V + jc * ldv;                                            \
+      int64_t i = 0;                                                                           \
+      for (; i + MR <= tq; i += MR)                                                            \
+        pv_block(O + i * LD, LD, Pc + i * ldp, ldp, Vc, ldv, kc, NV, MR, jc > 0);              \
+      for (; i < tq; i++) pv_block(O + i * LD, LD, Pc + i * ldp, ldp, Vc, ldv, kc, NV, 1, jc > 0); \
+    }                                                                                          \
+  }
+PV_TILE(1)
+PV_TILE(2)
+PV_TILE(4)
+PV_TILE(8)
+
+static void pv_tile(float *O, const float *P, int64_t ldp, const float *V, int64_t ldv,
+                    int64_t D, int64_t tq, int64_t tk) {
+  switch (D / VL) {
+  case 1: pv_tile_1(O, P, ldp, V, ldv, tq, tk); break;
+  case 2: pv_tile_2(O, P, ldp, V, ldv, tq, tk); break;
+  case 4: pv_tile_4(O, P, ldp, V, ldv, tq, tk); break;
+  default: pv_tile_8(O, P, ldp, V, ldv, tq, tk); break;
+  }
+}
+
+/* The register-blocked products serve D = 16, 32, 64, 128; BLIS the rest. */
+static int fast_path(int64_t D) { return D == 16 || D == 32 || D == 64 || D == 128; }
+
 attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, float *l,
                              const float *q, const float *k, const float *v,
                              const int64_t *qpos, const int64_t *kpos, int64_t *tiles) {
   const int64_t B = s->B, nq = s->nq, nk = s->nk, Hl = s->Hl, Gl = s->Gl, D = s->D;
   const int64_t group = Hl / Gl, ldq = Hl * D, ldk = Gl * D;
   if (nq == 0 || nk == 0) return ATTN_OK;
+  const int fast = fast_path(D);
+  /* kT rows are padded by one block of keys so a tile that starts anywhere
+   * can read whole vectors. */
+  const int64_t ldkt = nk + QK_NV * VL;
 
-  tile_t *qt = malloc((size_t)nq * sizeof *qt), *kt = malloc((size_t)nk * sizeof *kt);
-  if (!qt || !kt) {
+  tile_t *qt = malloc((size_t)nq * sizeof *qt), *ktl = malloc((size_t)nk * sizeof *ktl);
+  float *kT = fast ? malloc((size_t)(B * Gl * D * ldkt) * sizeof(float)) : NULL;
+  float *vP = fast ? malloc((size_t)(B * Gl * nk * D) * sizeof(float)) : NULL;
+  if (!qt || !ktl || (fast && (!kT || !vP))) {
     free(qt);
-    free(kt);
+    free(ktl);
+    free(kT);
+    free(vP);
     return attn_fail(ATTN_ERR_INTERNAL, "out of memory for the attention tile lists");
   }
   const int64_t nqt = make_tiles(qt, qpos, nq, ATTN_TILE_Q);
-  const int64_t nkt = make_tiles(kt, kpos, nk, ATTN_TILE_K);
+  const int64_t nkt = make_tiles(ktl, kpos, nk, ATTN_TILE_K);
   const int64_t ntask = B * Hl * nqt;
   int64_t done = 0;
   int failed = 0;
 
 #pragma omp parallel reduction(+ : done)
   {
-    float *S = malloc((size_t)(ATTN_TILE_Q * ATTN_TILE_K + ATTN_TILE_Q * D + 2 * ATTN_TILE_Q) *
+    if (fast) {
+      /* kT[b, g, d, j] = k[b, j, g, d];  vP[b, g, j, d] = v[b, j, g, d] */
+#pragma omp for schedule(static)
+      for (int64_t bg = 0; bg < B * Gl; bg++) {
+        const int64_t b = bg / Gl, g = bg % Gl;
+        float *dst = kT + bg * D * ldkt;
+        for (int64_t j = 0; j < nk; j++) {
+          const float *src = k + (b * nk + j) * ldk + g * D;
+          for (int64_t d = 0; d < D; d++) dst[d * ldkt + j] = src[d];
+          memcpy(vP + (bg * nk + j) * D, v + (b * nk + j) * ldk + g * D,
+                 (size_t)D * sizeof(float));
+        }
+        for (int64_t d = 0; d < D; d++)
+          memset(dst + d * ldkt + nk, 0, (size_t)(ldkt - nk) * sizeof(float));
+      }
+    }
+    float *S = malloc((size_t)(ATTN_TILE_Q * ATTN_TILE_K + 2 * ATTN_TILE_Q * D + 2 * ATTN_TILE_Q) *
                       sizeof(float));
     if (!S) {
 #pragma omp atomic write
@@ -180,6 +312,7 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
     }
     float *Ot = S + ATTN_TILE_Q * ATTN_TILE_K; /* tile output [tq, D] */
     float *mt = Ot + ATTN_TILE_Q * D, *lt = mt + ATTN_TILE_Q;
+    float *Qp = lt + ATTN_TILE_Q; /* contiguous copy of the query tile [tq, D] */
     rntm_t rntm = BLIS_RNTM_INITIALIZER;
     bli_rntm_set_num_threads(1, &rntm);
     float one = 1.0f, zero = 0.0f;
@@ -191,16 +324,22 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
       const int64_t g = h / group, i0 = qt[it].first, tq = qt[it].count;
       const int64_t qlo = qpos[i0], qhi = qpos[i0 + tq - 1];
       float *qp = (float *)q + (b * nq + i0) * ldq + h * D;
+      if (fast)
+        for (int64_t i = 0; i < tq; i++)
+          memcpy(Qp + i * D, qp + i * ldq, (size_t)D * sizeof(float));
       for (int64_t jt = 0; jt < nkt; jt++) {
-        const int64_t j0 = kt[jt].first, tk = kt[jt].count;
+        const int64_t j0 = ktl[jt].first, tk = ktl[jt].count;
         const int64_t klo = kpos[j0], khi = kpos[j0 + tk - 1];
         if (s->causal && klo > qhi) continue; /* every key is after every query */
         const int partial = s->causal && khi > qlo;
         float *kp = (float *)k + (b * nk + j0) * ldk + g * D;
         float *vp = (float *)v + (b * nk + j0) * ldk + g * D;
         /* S[tq, tk] = Q[tq, D] K[tk, D]^T */
-        bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, tq, tk, D, &one, qp, ldq, 1, kp, ldk, 1,
-                     &zero, S, ATTN_TILE_K, 1, NULL, &rntm);
+        if (fast)
+          qk_tile(S, ATTN_TILE_K, Qp, D, kT + (b * Gl + g) * D * ldkt + j0, ldkt, D, tq, tk);
+        else
+          bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, tq, tk, D, &one, qp, ldq, 1, kp, ldk,
+                       1, &zero, S, ATTN_TILE_K, 1, NULL, &rntm);
         for (int64_t i = 0; i < tq; i++) {
           float *row = S + i * ATTN_TILE_K;
           if (partial) {
@@ -211,8 +350,11 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
           attn_softmax_partial(row, tk, &mt[i], &lt[i]);
         }
         /* Ot[tq, D] = P[tq, tk] V[tk, D] */
-        bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, tq, D, tk, &one, S, ATTN_TILE_K, 1, vp,
-                     ldk, 1, &zero, Ot, D, 1, NULL, &rntm);
+        if (fast)
+          pv_tile(Ot, S, ATTN_TILE_K, vP + ((b * Gl + g) * nk + j0) * D, D, D, tq, tk);
+        else
+          bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, tq, D, tk, &one, S, ATTN_TILE_K, 1,
+                       vp, ldk, 1, &zero, Ot, D, 1, NULL, &rntm);
         for (int64_t i = 0; i < tq; i++) {
           const int64_t r = (b * nq + i0 + i) * Hl + h;
           attn_softmax_merge(&m[r], &l[r], acc + r * D, mt[i], lt[i], Ot + i * D, D);
@@ -223,7 +365,9 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
     free(S);
   }
   free(qt);
-  free(kt);
+  free(ktl);
+  free(kT);
+  free(vP);
   if (tiles) *tiles += done;
   if (failed) return attn_fail(ATTN_ERR_INTERNAL, "out of memory for the attention tile scratch");
   return ATTN_OK;

@@ -15,6 +15,7 @@
 #include "attn/layer.h"
 #include "attn/output.h"
 #include "attn/partition.h"
+#include "attn/platform.h"
 #include "attn/timing.h"
 
 static char *join_args(int argc, char **argv) {
@@ -40,6 +41,8 @@ static void print_config(const attn_config_t *c, const attn_grid_t *g, const cha
          "(OpenMP %d, BLIS %d per projection GEMM, 1 per attention tile GEMM)%s\n",
          g->size, g->PH, g->PS, g->threads, omp_get_max_threads(), g->threads,
          c->causal && g->PS > 1 ? ", zigzag causal layout" : "");
+  printf("attn_hpc: BLIS %s, kernel set %s%s\n", bli_info_get_version_str(), attn_blis_arch_name(),
+         getenv("BLIS_ARCH_TYPE") ? " (BLIS_ARCH_TYPE)" : "");
   fflush(stdout);
 }
 
@@ -121,6 +124,7 @@ static attn_err_t run(int argc, char **argv, int rank, int size, attn_cli_t *cli
 
 int main(int argc, char **argv) {
   int provided = 0, rank = 0, size = 1;
+  attn_blis_select_arch(); /* before any BLIS call */
   if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
     fprintf(stderr, "attn_hpc: error: MPI initialisation failed\n");
     return ATTN_ERR_INTERNAL;

@@ -22,7 +22,7 @@ typedef struct {
 } attn_block_shape_t;
 
 /* Tile sizes of the kernel (query rows x key rows). */
-#define ATTN_TILE_Q 64
+#define ATTN_TILE_Q 256
 #define ATTN_TILE_K 256
 
 /* Online-softmax state: m = -inf, l = 0, acc = 0 for rows x Hl heads. */

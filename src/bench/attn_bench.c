@@ -31,6 +31,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "attn/platform.h"
+
 static void die(int code, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -298,6 +300,7 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+  attn_blis_select_arch(); /* the same BLIS kernel set as attn_hpc */
   if (argc < 2) {
     usage(stderr);
     return 2;
