@@ -126,10 +126,13 @@ if [ "$threads" -gt 1 ]; then
   layer ranks "$threads" 1 "$in" --no-causal
 fi
 reps_save=$reps reps=1
-layer c2 2 $(( threads / 2 > 0 ? threads / 2 : 1 )) "$in" --causal
+# Causal balance and ring overlap need the sequence split: grid 1xP.
+layer c2 2 $(( threads / 2 > 0 ? threads / 2 : 1 )) "$in" --causal --grid 1x2
+layer c4 4 1 "$in" --causal --grid 1x4
+layer c8 8 1 "$in" --causal --grid 1x8
 if [ "$quick" = 0 ]; then
   gen "$out/in_T8192.h5" 8192
-  layer ring8k 2 $(( threads / 2 > 0 ? threads / 2 : 1 )) "$out/in_T8192.h5" --no-causal
+  layer ring8k 2 $(( threads / 2 > 0 ? threads / 2 : 1 )) "$out/in_T8192.h5" --no-causal --grid 1x2
   rm -f "$out/in_T8192.h5"
   gen "$out/in_T16384.h5" 16384
   layer mem16k 1 "$threads" "$out/in_T16384.h5" --no-causal
@@ -231,6 +234,13 @@ a = c2["phases"]["attend"]
 bal = a["max"] / a["mean"] if a["mean"] > 0 else float("nan")
 ratio("causal %d ranks attend max/mean" % c2["ranks"], bal, "<= 1.10", bal <= 1.10,
       "  [tiles %s]" % c2.get("tiles"))
+for key in ("c4", "c8"):
+    jc = best_json(key)
+    if jc:
+        tl = jc["tiles"]
+        tb = max(tl) / (sum(tl) / len(tl))
+        ratio("causal %d ranks (1x%d) tiles max/mean" % (jc["ranks"], jc["ranks"]), tb, "<= 1.10",
+              tb <= 1.10, "  [tiles %s]" % tl)
 if r8:
     rw = r8["phases"]["ring_wait"]["max"] / r8["phases"]["attend"]["max"]
     ratio("T=8192 %d ranks ring_wait/attend (max)" % r8["ranks"], rw, "<= 0.10", rw <= 0.10)
