@@ -7,17 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The softmax row work is written with GCC/Clang generic vectors of 16
- * floats (one AVX-512 register, or two AVX2 ones; the compiler splits them
- * for narrower machines), because the NaN-honouring max and the exponential
- * do not auto-vectorise without -ffast-math, which this file must not use. */
+/* The softmax row work and the tile products are written with GCC/Clang
+ * generic vectors as wide as the target's registers (AVX-512: 16 floats,
+ * AVX: 8, otherwise 4), because the NaN-honouring max and the exponential do
+ * not auto-vectorise without -ffast-math, which this file must not use.
+ * NREG is the number of vector registers, which sets the register blocking. */
+#if defined(__AVX512F__)
 #define VL 16
+#define NREG 32
+#define SPLAT(a) {a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a}
+#elif defined(__AVX__)
+#define VL 8
+#define NREG 16
+#define SPLAT(a) {a, a, a, a, a, a, a, a}
+#else
+#define VL 4
+#define NREG 16
+#define SPLAT(a) {a, a, a, a}
+#endif
 typedef float vf_t __attribute__((vector_size(VL * sizeof(float))));
 typedef int32_t vi_t __attribute__((vector_size(VL * sizeof(int32_t))));
 
 static inline vf_t vsplat(float a) {
   /* A lane-by-lane loop here compiles to masked inserts; the literal is one broadcast. */
-  return (vf_t){a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a};
+  return (vf_t)SPLAT(a);
 }
 
 static inline vf_t vload(const float *p) {
@@ -161,10 +174,19 @@ static int64_t make_tiles(tile_t *out, const int64_t *pos, int64_t n, int64_t si
  * often 4 KiB, so a tile of them falls into a few L1 sets and thrashes. The
  * query tile is copied to a contiguous [tq, D] block per task likewise. */
 
-#define QK_MR 6 /* query rows per block of S */
-#define QK_NV 4 /* 16-key vectors per block of S */
+/* Register blocking: accumulators + one row of the other operand + a
+ * broadcast must fit in the NREG vector registers. */
+#if NREG >= 32
+#define QK_MR 6  /* query rows per block of S */
+#define QK_NV 4  /* key vectors per block of S */
+#define PV_ACC 16 /* accumulator vectors of a block of O */
+#else
+#define QK_MR 4
+#define QK_NV 2
+#define PV_ACC 8
+#endif
 
-/* S[r, 0:16*QK_NV) = sum_d q[r, d] * kT[d, 0:16*QK_NV) for QK_MR rows (or 1). */
+/* S[r, 0:VL*QK_NV) = sum_d q[r, d] * kT[d, 0:VL*QK_NV) for QK_MR rows (or 1). */
 static inline __attribute__((always_inline)) void qk_block(float *S, int64_t lds, const float *q,
                                                            int64_t ldq, const float *kT,
                                                            int64_t ldkt, int64_t D, int rows) {
@@ -186,7 +208,7 @@ static inline __attribute__((always_inline)) void qk_block(float *S, int64_t lds
     for (int v = 0; v < QK_NV; v++) vstore(S + r * lds + v * VL, c[r][v]);
 }
 
-/* S[tq, tk rounded up to 16*QK_NV) = Q[tq, D] K^T; columns past tk are scratch. */
+/* S[tq, tk rounded up to VL*QK_NV) = Q[tq, D] K^T; columns past tk are scratch. */
 static void qk_tile(float *S, int64_t lds, const float *q, int64_t ldq, const float *kT,
                     int64_t ldkt, int64_t D, int64_t tq, int64_t tk) {
   for (int64_t j = 0; j < tk; j += QK_NV * VL) {
@@ -197,13 +219,13 @@ static void qk_tile(float *S, int64_t lds, const float *q, int64_t ldq, const fl
   }
 }
 
-/* O[r, 0:16*NV) (+)= sum_j P[r, j] V[j, 0:16*NV) for `rows` rows; adds to
+/* O[r, 0:VL*NV) (+)= sum_j P[r, j] V[j, 0:VL*NV) for `rows` rows; adds to
  * O when `add`, else overwrites it. */
 static inline __attribute__((always_inline)) void pv_block(float *O, int64_t ldo, const float *P,
                                                            int64_t ldp, const float *V,
                                                            int64_t ldv, int64_t tk, int nv,
                                                            int rows, int add) {
-  vf_t c[16];
+  vf_t c[PV_ACC];
   for (int r = 0; r < rows; r++)
     for (int v = 0; v < nv; v++)
       c[r * nv + v] = add ? vload(O + r * ldo + v * VL) : vsplat(0.0f);
@@ -224,14 +246,14 @@ static inline __attribute__((always_inline)) void pv_block(float *O, int64_t ldo
     for (int v = 0; v < nv; v++) vstore(O + r * ldo + v * VL, c[r * nv + v]);
 }
 
-/* O[tq, D] = P[tq, tk] V[tk, D], 16 accumulator vectors per block. The keys
+/* O[tq, D] = P[tq, tk] V[tk, D], PV_ACC accumulator vectors per block. The keys
  * go in chunks of PV_KC so that the chunk of V stays in L1 while every row
  * block passes over it (V rows are Gl*D apart: a whole tile would not fit). */
 #define PV_KC 64
 #define PV_TILE(NV)                                                                            \
   static void pv_tile_##NV(float *O, const float *P, int64_t ldp, const float *V, int64_t ldv,  \
                            int64_t tq, int64_t tk) {                                           \
-    enum { MR = 16 / NV, LD = NV * VL };                                                       \
+    enum { MR = PV_ACC / NV, LD = NV * VL };                                                       \
     for (int64_t jc = 0; jc < tk; jc += PV_KC) {                                               \
       const int64_t kc = tk - jc < PV_KC ? tk - jc : PV_KC;                                    \
       const float *Pc = P + jc, *Vc = V + jc * ldv;                                            \
@@ -244,7 +266,9 @@ static inline __attribute__((always_inline)) void pv_block(float *O, int64_t ldo
 PV_TILE(1)
 PV_TILE(2)
 PV_TILE(4)
+#if PV_ACC >= 8
 PV_TILE(8)
+#endif
 
 static void pv_tile(float *O, const float *P, int64_t ldp, const float *V, int64_t ldv,
                     int64_t D, int64_t tq, int64_t tk) {
@@ -252,12 +276,18 @@ static void pv_tile(float *O, const float *P, int64_t ldp, const float *V, int64
   case 1: pv_tile_1(O, P, ldp, V, ldv, tq, tk); break;
   case 2: pv_tile_2(O, P, ldp, V, ldv, tq, tk); break;
   case 4: pv_tile_4(O, P, ldp, V, ldv, tq, tk); break;
+#if PV_ACC >= 8
   default: pv_tile_8(O, P, ldp, V, ldv, tq, tk); break;
+#endif
   }
 }
 
-/* The register-blocked products serve D = 16, 32, 64, 128; BLIS the rest. */
-static int fast_path(int64_t D) { return D == 16 || D == 32 || D == 64 || D == 128; }
+/* The register-blocked products serve D = VL, 2VL, 4VL and 8VL (16 to 128
+ * with AVX-512); BLIS does the rest. */
+static int fast_path(int64_t D) {
+  return D % VL == 0 && (D / VL == 1 || D / VL == 2 || D / VL == 4 || D / VL == 8) &&
+         D / VL <= PV_ACC;
+}
 
 attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, float *l,
                              const float *q, const float *k, const float *v,
