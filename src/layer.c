@@ -292,9 +292,9 @@ static attn_err_t phase_attend(const attn_grid_t *g, const attn_config_t *cfg,
  * head groups by reduce-scatter: head-group rank i keeps a balanced share of
  * the rows. Messages larger than the MPI piece limit go in several rounds. */
 static attn_err_t alloc_combine(const attn_config_t *cfg, layer_state_t *s, attn_result_t *res,
-                                int64_t nr) {
+                                int64_t nr, int PH) {
   ATTN_ALLOC(s->op, s->rows * cfg->C > 0 ? s->rows * cfg->C : 1);
-  ATTN_ALLOC(res->y, nr * cfg->C > 0 ? nr * cfg->C : 1);
+  if (PH > 1) ATTN_ALLOC(res->y, nr * cfg->C > 0 ? nr * cfg->C : 1); /* else y is op itself */
   ATTN_ALLOC(res->blk, 2 * cfg->B);
   return ATTN_OK;
 }
@@ -307,7 +307,7 @@ static attn_err_t phase_combine(const attn_grid_t *g, const attn_config_t *cfg,
   const int64_t rounds = attn_chunk_count(attn_part_len(s->rows, PH, 0), chunk_rows);
   int *counts = malloc((size_t)PH * sizeof *counts);
   float *pack = rounds > 1 ? malloc((size_t)(PH * chunk_rows * C) * sizeof(float)) : NULL;
-  attn_err_t err = alloc_combine(cfg, s, res, nr);
+  attn_err_t err = alloc_combine(cfg, s, res, nr, (int)PH);
   if ((!counts || (rounds > 1 && !pack)) && err == ATTN_OK)
     err = attn_fail(ATTN_ERR_INTERNAL, "out of memory");
   err = attn_agree(g->world, err);
@@ -322,8 +322,9 @@ static attn_err_t phase_combine(const attn_grid_t *g, const attn_config_t *cfg,
   free(s->wo);
   s->acc = s->wo = NULL;
 
-  if (PH == 1) {
-    memcpy(res->y, s->op, (size_t)(nr * C) * sizeof(float));
+  if (PH == 1) { /* one head group: the partial output is the whole output */
+    res->y = s->op;
+    s->op = NULL;
   } else {
     for (int64_t r = 0; r < rounds; r++) {
       float *send = s->op;
