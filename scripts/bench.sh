@@ -18,14 +18,14 @@
 # Usage: scripts/bench.sh [-t N] [--quick] [--reps R] [--build DIR] [--out DIR] [--blis-arch NAME]
 #   -t N             threads (default 2)
 #   --quick          smoke-test shapes (T=1024 C=512 H=8, sgemm 1024^3), skips T=8192/16384
-#   --reps R         repetitions of each layer and naive run, best kept (default 2)
+#   --reps R         repetitions of each layer and naive run, best kept (default 3)
 #   --build DIR      build folder with attn_hpc, attn_gen, attn_bench (default build/)
 #   --out DIR        work folder (default out/bench)
 #   --blis-arch NAME export BLIS_ARCH_TYPE for every run (e.g. skx, zen3); default: as BLIS detects
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-threads=2 quick=0 reps=2 build="$here/build" out="$here/out/bench" arch=""
+threads=2 quick=0 reps=3 build="$here/build" out="$here/out/bench" arch=""
 usage() { sed -n '/^# Usage:/,/^# *--blis-arch/s/^# \{0,1\}//p' "$0"; }
 while [ $# -gt 0 ]; do
   case "$1" in

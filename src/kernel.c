@@ -372,10 +372,9 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
                        1, &zero, S, ATTN_TILE_K, 1, NULL, &rntm);
         for (int64_t i = 0; i < tq; i++) {
           float *row = S + i * ATTN_TILE_K;
-          if (partial) {
-            const int64_t qi = qpos[i0 + i];
-            for (int64_t j = 0; j < tk; j++)
-              if (kpos[j0 + j] > qi) row[j] = -INFINITY;
+          if (partial) { /* tiles are runs of consecutive positions: mask a suffix */
+            const int64_t first = qlo + i - klo + 1; /* first key after query i */
+            for (int64_t j = first > 0 ? first : 0; j < tk; j++) row[j] = -INFINITY;
           }
           attn_softmax_partial(row, tk, &mt[i], &lt[i]);
         }
