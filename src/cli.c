@@ -10,27 +10,26 @@
 #include "attn/partition.h"
 
 void attn_cli_usage(FILE *out) {
-  fprintf(out,
-          "Usage: attn_hpc [OPTIONS] INPUT.h5\n"
-          "Exact transformer self-attention layer, distributed over MPI ranks.\n"
-          "\n"
-          "  -o, --output PATH     output file (default: INPUT's base name with .h5\n"
-          "                        replaced by .out.h5, in the current folder)\n"
-          "      --grid PHxPS      process grid: PH head groups x PS sequence blocks,\n"
-          "                        PH*PS = ranks, PH divides num_kv_heads (default: chosen)\n"
-          "  -t, --threads N       threads per rank for BLIS and OpenMP\n"
-          "                        (default: OMP_NUM_THREADS, else 1)\n"
-          "      --causal          causal mask, overriding the file's attribute\n"
-          "      --no-causal       no causal mask, overriding the file's attribute\n"
-          "      --timing PATH     write the JSON timing report to PATH\n"
-          "      --force           replace an existing output file\n"
-          "  -q, --quiet           print nothing but errors\n"
-          "  -v, --verbose         print configuration, progress and the phase table\n"
-          "      --version         print the version and exit\n"
-          "  -h, --help            print this help and exit\n"
-          "\n"
-          "Exit status: 0 success, 2 usage error, 3 bad input file, 4 I/O failure,\n"
-          "5 internal or MPI failure.\n");
+  fprintf(out, "Usage: attn_hpc [OPTIONS] INPUT.h5\n"
+               "Exact transformer self-attention layer, distributed over MPI ranks.\n"
+               "\n"
+               "  -o, --output PATH     output file (default: INPUT's base name with .h5\n"
+               "                        replaced by .out.h5, in the current folder)\n"
+               "      --grid PHxPS      process grid: PH head groups x PS sequence blocks,\n"
+               "                        PH*PS = ranks, PH divides num_kv_heads (default: chosen)\n"
+               "  -t, --threads N       threads per rank for BLIS and OpenMP\n"
+               "                        (default: OMP_NUM_THREADS, else 1)\n"
+               "      --causal          causal mask, overriding the file's attribute\n"
+               "      --no-causal       no causal mask, overriding the file's attribute\n"
+               "      --timing PATH     write the JSON timing report to PATH\n"
+               "      --force           replace an existing output file\n"
+               "  -q, --quiet           print nothing but errors\n"
+               "  -v, --verbose         print configuration, progress and the phase table\n"
+               "      --version         print the version and exit\n"
+               "  -h, --help            print this help and exit\n"
+               "\n"
+               "Exit status: 0 success, 2 usage error, 3 bad input file, 4 I/O failure,\n"
+               "5 internal or MPI failure.\n");
 }
 
 static int parse_count(const char *s, int *out) {
@@ -103,10 +102,8 @@ attn_err_t attn_cli_parse(int argc, char **argv, attn_cli_t *cli) {
     case 'v': cli->verbosity = 2; break;
     case OPT_VERSION: cli->version = 1; break;
     case 'h': cli->help = 1; break;
-    case ':':
-      return attn_fail(ATTN_ERR_USAGE, "option '%s' needs a value", argv[optind - 1]);
-    default:
-      return attn_fail(ATTN_ERR_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
+    case ':': return attn_fail(ATTN_ERR_USAGE, "option '%s' needs a value", argv[optind - 1]);
+    default: return attn_fail(ATTN_ERR_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
     }
   }
   if (cli->help || cli->version) return ATTN_OK;

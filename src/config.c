@@ -26,8 +26,10 @@ attn_err_t attn_norm_parse(const char *s, attn_norm_t *out) {
 }
 
 attn_err_t attn_pos_parse(const char *s, attn_pos_t *out) {
-  if (strcmp(s, "post") == 0) *out = ATTN_POS_POST;
-  else if (strcmp(s, "pre") == 0) *out = ATTN_POS_PRE;
+  if (strcmp(s, "post") == 0)
+    *out = ATTN_POS_POST;
+  else if (strcmp(s, "pre") == 0)
+    *out = ATTN_POS_PRE;
   else
     return attn_fail(ATTN_ERR_INPUT,
                      "attribute norm_position = \"%s\" is unknown (expected post or pre)", s);

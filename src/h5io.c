@@ -49,8 +49,8 @@ static attn_err_t attr_open(hid_t file, const char *name, hid_t *a) {
   if (np != 1) {
     H5Aclose(*a);
     *a = -1;
-    return attn_fail(ATTN_ERR_INPUT, "attribute %s must hold a single value (it holds %lld)",
-                     name, (long long)np);
+    return attn_fail(ATTN_ERR_INPUT, "attribute %s must hold a single value (it holds %lld)", name,
+                     (long long)np);
   }
   return ATTN_OK;
 }
@@ -101,8 +101,8 @@ static attn_err_t attr_real(hid_t file, const char *name, double *v, int *presen
   H5T_class_t c = attr_class(a);
   attn_err_t err = ATTN_OK;
   if (c != H5T_FLOAT && c != H5T_INTEGER)
-    err = attn_fail(ATTN_ERR_INPUT, "attribute %s must be a number (it is %s)", name,
-                    class_name(c));
+    err =
+        attn_fail(ATTN_ERR_INPUT, "attribute %s must be a number (it is %s)", name, class_name(c));
   else if (H5Aread(a, H5T_NATIVE_DOUBLE, v) < 0)
     err = attn_fail(ATTN_ERR_INPUT, "cannot read attribute %s as a number", name);
   H5Aclose(a);
@@ -142,7 +142,8 @@ static attn_err_t attr_str(hid_t file, const char *name, char *out, size_t cap, 
     } else {
       buf[n] = '\0';
       /* Space-padded strings: drop the padding. */
-      for (size_t i = strlen(buf); i > 0 && buf[i - 1] == ' '; i--) buf[i - 1] = '\0';
+      for (size_t i = strlen(buf); i > 0 && buf[i - 1] == ' '; i--)
+        buf[i - 1] = '\0';
       snprintf(out, cap, "%s", buf);
     }
     H5Tclose(mt);
@@ -164,8 +165,8 @@ static void format_dims(char *out, size_t cap, int nd, const hsize_t *d) {
 }
 
 /* Look up a dataset: presence, floating-point class, rank and dimensions. */
-static attn_err_t dataset_shape(hid_t file, const char *name, int required, int *present,
-                                int *nd, hsize_t dims[H5S_MAX_RANK]) {
+static attn_err_t dataset_shape(hid_t file, const char *name, int required, int *present, int *nd,
+                                hsize_t dims[H5S_MAX_RANK]) {
   *present = 0;
   if (!attn_h5_exists(file, name)) {
     if (required) return attn_fail(ATTN_ERR_INPUT, "required dataset %s is missing", name);
@@ -203,11 +204,13 @@ static attn_err_t dataset_expect(hid_t file, const char *name, int required, int
   ATTN_TRY(dataset_shape(file, name, required, present, &nd, dims));
   if (!*present) return ATTN_OK;
   int ok = nd == nw;
-  for (int i = 0; ok && i < nd; i++) ok = (int64_t)dims[i] == want[i];
+  for (int i = 0; ok && i < nd; i++)
+    ok = (int64_t)dims[i] == want[i];
   if (!ok) {
     char got[128], exp[128];
     hsize_t w[4];
-    for (int i = 0; i < nw; i++) w[i] = (hsize_t)want[i];
+    for (int i = 0; i < nw; i++)
+      w[i] = (hsize_t)want[i];
     format_dims(got, sizeof got, nd, dims);
     format_dims(exp, sizeof exp, nw, w);
     return attn_fail(ATTN_ERR_INPUT, "dataset %s has shape %s but must be %s", name, got, exp);
@@ -248,8 +251,8 @@ attn_err_t attn_h5_read_config(hid_t file, attn_config_t *cfg) {
   if (present) {
     if (iv < 1 || cfg->H % iv != 0)
       return attn_fail(ATTN_ERR_INPUT,
-                       "attribute num_kv_heads = %lld must be >= 1 and divide num_heads = %lld",
-                       iv, (long long)cfg->H);
+                       "attribute num_kv_heads = %lld must be >= 1 and divide num_heads = %lld", iv,
+                       (long long)cfg->H);
     cfg->G = iv;
   }
 
@@ -361,8 +364,7 @@ static int64_t count_pieces(const attn_block_t *blk, int nblk, int64_t max_elems
   return n;
 }
 
-static int nth_piece(const attn_block_t *blk, int nblk, int64_t max_elems, int64_t k,
-                     piece_t *p) {
+static int nth_piece(const attn_block_t *blk, int nblk, int64_t max_elems, int64_t k, piece_t *p) {
   for (int i = 0; i < nblk; i++) {
     if (blk[i].nr <= 0 || blk[i].nc <= 0) continue;
     int64_t cols = blk[i].nc < max_elems ? blk[i].nc : max_elems;
@@ -395,7 +397,8 @@ static attn_err_t transfer_blocks(MPI_Comm comm, hid_t dset, const char *name, i
   int64_t *offset = malloc((size_t)(nblk + 1) * sizeof *offset);
   if (!offset) return attn_fail(ATTN_ERR_INTERNAL, "out of memory");
   offset[0] = 0;
-  for (int i = 0; i < nblk; i++) offset[i + 1] = offset[i] + blk[i].nr * blk[i].nc;
+  for (int i = 0; i < nblk; i++)
+    offset[i + 1] = offset[i] + blk[i].nr * blk[i].nc;
 
   hid_t fsp = H5Dget_space(dset), dxpl = H5Pcreate(H5P_DATASET_XFER);
   hsize_t dims[H5S_MAX_RANK];
@@ -435,15 +438,16 @@ static attn_err_t transfer_blocks(MPI_Comm comm, hid_t dset, const char *name, i
   return err;
 }
 
-attn_err_t attn_h5_read_blocks(MPI_Comm comm, hid_t file, const char *name,
-                               const attn_block_t *blk, int nblk, float *buf) {
+attn_err_t attn_h5_read_blocks(MPI_Comm comm, hid_t file, const char *name, const attn_block_t *blk,
+                               int nblk, float *buf) {
   hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
   if (d < 0) return attn_fail(ATTN_ERR_INPUT, "cannot open dataset %s", name);
   attn_err_t err = transfer_blocks(comm, d, name, 0, blk, nblk, buf);
   H5Dclose(d);
   if (err != ATTN_OK) return err;
   int64_t n = 0;
-  for (int i = 0; i < nblk; i++) n += blk[i].nr * blk[i].nc;
+  for (int i = 0; i < nblk; i++)
+    n += blk[i].nr * blk[i].nc;
   for (int64_t i = 0; i < n; i++)
     if (!isfinite(buf[i]))
       return attn_fail(ATTN_ERR_INPUT,

@@ -15,15 +15,18 @@
 #if defined(__AVX512F__)
 #define VL 16
 #define NREG 32
-#define SPLAT(a) {a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a}
+#define SPLAT(a)                                                                                   \
+  { a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a }
 #elif defined(__AVX__)
 #define VL 8
 #define NREG 16
-#define SPLAT(a) {a, a, a, a, a, a, a, a}
+#define SPLAT(a)                                                                                   \
+  { a, a, a, a, a, a, a, a }
 #else
 #define VL 4
 #define NREG 16
-#define SPLAT(a) {a, a, a, a}
+#define SPLAT(a)                                                                                   \
+  { a, a, a, a }
 #endif
 typedef float vf_t __attribute__((vector_size(VL * sizeof(float))));
 typedef int32_t vi_t __attribute__((vector_size(VL * sizeof(int32_t))));
@@ -96,8 +99,10 @@ void attn_softmax_partial(float *s, int64_t n, float *mt, float *lt) {
     vmx = vselect(v > vmx, v, vmx);
   }
   float mx = -INFINITY;
-  for (int i = 0; i < VL; i++) mx = vmx[i] > mx ? vmx[i] : mx;
-  for (; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+  for (int i = 0; i < VL; i++)
+    mx = vmx[i] > mx ? vmx[i] : mx;
+  for (; j < n; j++)
+    mx = s[j] > mx ? s[j] : mx;
   *mt = mx;
   if (mx == -INFINITY) { /* every key masked: an empty state */
     memset(s, 0, (size_t)n * sizeof(float));
@@ -112,7 +117,8 @@ void attn_softmax_partial(float *s, int64_t n, float *mt, float *lt) {
     vsum += e;
   }
   float sum = 0.0f;
-  for (int i = 0; i < VL; i++) sum += vsum[i];
+  for (int i = 0; i < VL; i++)
+    sum += vsum[i];
   for (; j < n; j++) {
     s[j] = exp_nonpos(s[j] - mx);
     sum += s[j];
@@ -134,13 +140,15 @@ void attn_softmax_merge(float *m, float *l, float *acc, float m2, float l2, cons
   *l = *l * a1 + l2 * a2;
   *m = mn;
 #pragma omp simd
-  for (int64_t d = 0; d < D; d++) acc[d] = acc[d] * a1 + acc2[d] * a2;
+  for (int64_t d = 0; d < D; d++)
+    acc[d] = acc[d] * a1 + acc2[d] * a2;
 }
 
 void attn_softmax_finish(float *acc, const float *l, int64_t rows, int64_t Hl, int64_t D) {
   for (int64_t i = 0; i < rows * Hl; i++) {
     float inv = l[i] > 0.0f ? 1.0f / l[i] : 0.0f;
-    for (int64_t d = 0; d < D; d++) acc[i * D + d] *= inv;
+    for (int64_t d = 0; d < D; d++)
+      acc[i * D + d] *= inv;
   }
 }
 
@@ -154,7 +162,8 @@ static int64_t make_tiles(tile_t *out, const int64_t *pos, int64_t n, int64_t si
   int64_t nt = 0, i = 0;
   while (i < n) {
     int64_t j = i + 1;
-    while (j < n && j - i < size && pos[j] == pos[j - 1] + 1) j++;
+    while (j < n && j - i < size && pos[j] == pos[j - 1] + 1)
+      j++;
     out[nt].first = i;
     out[nt].count = j - i;
     nt++;
@@ -177,8 +186,8 @@ static int64_t make_tiles(tile_t *out, const int64_t *pos, int64_t n, int64_t si
 /* Register blocking: accumulators + one row of the other operand + a
  * broadcast must fit in the NREG vector registers. */
 #if NREG >= 32
-#define QK_MR 6  /* query rows per block of S */
-#define QK_NV 4  /* key vectors per block of S */
+#define QK_MR 6   /* query rows per block of S */
+#define QK_NV 4   /* key vectors per block of S */
 #define PV_ACC 16 /* accumulator vectors of a block of O */
 #else
 #define QK_MR 4
@@ -192,7 +201,8 @@ static inline __attribute__((always_inline)) void qk_block(float *S, int64_t lds
                                                            int64_t ldkt, int64_t D, int rows) {
   vf_t c[QK_MR][QK_NV];
   for (int r = 0; r < rows; r++)
-    for (int v = 0; v < QK_NV; v++) c[r][v] = vsplat(0.0f);
+    for (int v = 0; v < QK_NV; v++)
+      c[r][v] = vsplat(0.0f);
   for (int64_t d = 0; d < D; d++) {
     vf_t bv[QK_NV];
     for (int v = 0; v < QK_NV; v++) {
@@ -201,11 +211,13 @@ static inline __attribute__((always_inline)) void qk_block(float *S, int64_t lds
     }
     for (int r = 0; r < rows; r++) {
       const vf_t a = vsplat(q[r * ldq + d]);
-      for (int v = 0; v < QK_NV; v++) c[r][v] += a * bv[v];
+      for (int v = 0; v < QK_NV; v++)
+        c[r][v] += a * bv[v];
     }
   }
   for (int r = 0; r < rows; r++)
-    for (int v = 0; v < QK_NV; v++) vstore(S + r * lds + v * VL, c[r][v]);
+    for (int v = 0; v < QK_NV; v++)
+      vstore(S + r * lds + v * VL, c[r][v]);
 }
 
 /* S[tq, tk rounded up to VL*QK_NV) = Q[tq, D] K^T; columns past tk are scratch. */
@@ -215,16 +227,16 @@ static void qk_tile(float *S, int64_t lds, const float *q, int64_t ldq, const fl
     int64_t i = 0;
     for (; i + QK_MR <= tq; i += QK_MR)
       qk_block(S + i * lds + j, lds, q + i * ldq, ldq, kT + j, ldkt, D, QK_MR);
-    for (; i < tq; i++) qk_block(S + i * lds + j, lds, q + i * ldq, ldq, kT + j, ldkt, D, 1);
+    for (; i < tq; i++)
+      qk_block(S + i * lds + j, lds, q + i * ldq, ldq, kT + j, ldkt, D, 1);
   }
 }
 
 /* O[r, 0:VL*NV) (+)= sum_j P[r, j] V[j, 0:VL*NV) for `rows` rows; adds to
  * O when `add`, else overwrites it. */
 static inline __attribute__((always_inline)) void pv_block(float *O, int64_t ldo, const float *P,
-                                                           int64_t ldp, const float *V,
-                                                           int64_t ldv, int64_t tk, int nv,
-                                                           int rows, int add) {
+                                                           int64_t ldp, const float *V, int64_t ldv,
+                                                           int64_t tk, int nv, int rows, int add) {
   vf_t c[PV_ACC];
   for (int r = 0; r < rows; r++)
     for (int v = 0; v < nv; v++)
@@ -239,29 +251,32 @@ static inline __attribute__((always_inline)) void pv_block(float *O, int64_t ldo
     }
     for (int r = 0; r < rows; r++) {
       const vf_t a = vsplat(P[r * ldp + j]);
-      for (int v = 0; v < nv; v++) c[r * nv + v] += a * bv[v];
+      for (int v = 0; v < nv; v++)
+        c[r * nv + v] += a * bv[v];
     }
   }
   for (int r = 0; r < rows; r++)
-    for (int v = 0; v < nv; v++) vstore(O + r * ldo + v * VL, c[r * nv + v]);
+    for (int v = 0; v < nv; v++)
+      vstore(O + r * ldo + v * VL, c[r * nv + v]);
 }
 
 /* O[tq, D] = P[tq, tk] V[tk, D], PV_ACC accumulator vectors per block. The keys
  * go in chunks of PV_KC so that the chunk of V stays in L1 while every row
  * block passes over it (V rows are Gl*D apart: a whole tile would not fit). */
 #define PV_KC 64
-#define PV_TILE(NV)                                                                            \
-  static void pv_tile_##NV(float *O, const float *P, int64_t ldp, const float *V, int64_t ldv,  \
-                           int64_t tq, int64_t tk) {                                           \
+#define PV_TILE(NV)                                                                                \
+  static void pv_tile_##NV(float *O, const float *P, int64_t ldp, const float *V, int64_t ldv,     \
+                           int64_t tq, int64_t tk) {                                               \
     enum { MR = PV_ACC / NV, LD = NV * VL };                                                       \
-    for (int64_t jc = 0; jc < tk; jc += PV_KC) {                                               \
-      const int64_t kc = tk - jc < PV_KC ? tk - jc : PV_KC;                                    \
-      const float *Pc = P + jc, *Vc = V + jc * ldv;                                            \
-      int64_t i = 0;                                                                           \
-      for (; i + MR <= tq; i += MR)                                                            \
-        pv_block(O + i * LD, LD, Pc + i * ldp, ldp, Vc, ldv, kc, NV, MR, jc > 0);              \
-      for (; i < tq; i++) pv_block(O + i * LD, LD, Pc + i * ldp, ldp, Vc, ldv, kc, NV, 1, jc > 0); \
-    }                                                                                          \
+    for (int64_t jc = 0; jc < tk; jc += PV_KC) {                                                   \
+      const int64_t kc = tk - jc < PV_KC ? tk - jc : PV_KC;                                        \
+      const float *Pc = P + jc, *Vc = V + jc * ldv;                                                \
+      int64_t i = 0;                                                                               \
+      for (; i + MR <= tq; i += MR)                                                                \
+        pv_block(O + i * LD, LD, Pc + i * ldp, ldp, Vc, ldv, kc, NV, MR, jc > 0);                  \
+      for (; i < tq; i++)                                                                          \
+        pv_block(O + i * LD, LD, Pc + i * ldp, ldp, Vc, ldv, kc, NV, 1, jc > 0);                   \
+    }                                                                                              \
   }
 PV_TILE(1)
 PV_TILE(2)
@@ -270,8 +285,8 @@ PV_TILE(4)
 PV_TILE(8)
 #endif
 
-static void pv_tile(float *O, const float *P, int64_t ldp, const float *V, int64_t ldv,
-                    int64_t D, int64_t tq, int64_t tk) {
+static void pv_tile(float *O, const float *P, int64_t ldp, const float *V, int64_t ldv, int64_t D,
+                    int64_t tq, int64_t tk) {
   switch (D / VL) {
   case 1: pv_tile_1(O, P, ldp, V, ldv, tq, tk); break;
   case 2: pv_tile_2(O, P, ldp, V, ldv, tq, tk); break;
@@ -290,8 +305,8 @@ static int fast_path(int64_t D) {
 }
 
 attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, float *l,
-                             const float *q, const float *k, const float *v,
-                             const int64_t *qpos, const int64_t *kpos, int64_t *tiles) {
+                             const float *q, const float *k, const float *v, const int64_t *qpos,
+                             const int64_t *kpos, int64_t *tiles) {
   const int64_t B = s->B, nq = s->nq, nk = s->nk, Hl = s->Hl, Gl = s->Gl, D = s->D;
   const int64_t group = Hl / Gl, ldq = Hl * D, ldk = Gl * D;
   if (nq == 0 || nk == 0) return ATTN_OK;
@@ -326,9 +341,9 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
         float *dst = kT + bg * D * ldkt;
         for (int64_t j = 0; j < nk; j++) {
           const float *src = k + (b * nk + j) * ldk + g * D;
-          for (int64_t d = 0; d < D; d++) dst[d * ldkt + j] = src[d];
-          memcpy(vP + (bg * nk + j) * D, v + (b * nk + j) * ldk + g * D,
-                 (size_t)D * sizeof(float));
+          for (int64_t d = 0; d < D; d++)
+            dst[d * ldkt + j] = src[d];
+          memcpy(vP + (bg * nk + j) * D, v + (b * nk + j) * ldk + g * D, (size_t)D * sizeof(float));
         }
         for (int64_t d = 0; d < D; d++)
           memset(dst + d * ldkt + nk, 0, (size_t)(ldkt - nk) * sizeof(float));
@@ -368,13 +383,14 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
         if (fast)
           qk_tile(S, ATTN_TILE_K, Qp, D, kT + (b * Gl + g) * D * ldkt + j0, ldkt, D, tq, tk);
         else
-          bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, tq, tk, D, &one, qp, ldq, 1, kp, ldk,
-                       1, &zero, S, ATTN_TILE_K, 1, NULL, &rntm);
+          bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, tq, tk, D, &one, qp, ldq, 1, kp, ldk, 1,
+                       &zero, S, ATTN_TILE_K, 1, NULL, &rntm);
         for (int64_t i = 0; i < tq; i++) {
           float *row = S + i * ATTN_TILE_K;
           if (partial) { /* tiles are runs of consecutive positions: mask a suffix */
             const int64_t first = qlo + i - klo + 1; /* first key after query i */
-            for (int64_t j = first > 0 ? first : 0; j < tk; j++) row[j] = -INFINITY;
+            for (int64_t j = first > 0 ? first : 0; j < tk; j++)
+              row[j] = -INFINITY;
           }
           attn_softmax_partial(row, tk, &mt[i], &lt[i]);
         }
@@ -382,8 +398,8 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
         if (fast)
           pv_tile(Ot, S, ATTN_TILE_K, vP + ((b * Gl + g) * nk + j0) * D, D, D, tq, tk);
         else
-          bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, tq, D, tk, &one, S, ATTN_TILE_K, 1,
-                       vp, ldk, 1, &zero, Ot, D, 1, NULL, &rntm);
+          bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, tq, D, tk, &one, S, ATTN_TILE_K, 1, vp,
+                       ldk, 1, &zero, Ot, D, 1, NULL, &rntm);
         for (int64_t i = 0; i < tq; i++) {
           const int64_t r = (b * nq + i0 + i) * Hl + h;
           attn_softmax_merge(&m[r], &l[r], acc + r * D, mt[i], lt[i], Ot + i * D, D);
@@ -422,20 +438,24 @@ void attn_attend_naive(const attn_block_shape_t *s, float *out, const float *q, 
           }
           const float *kj = k + (b * nk + j) * Gl * D + g * D;
           double dot = 0.0;
-          for (int64_t d = 0; d < D; d++) dot += (double)qi[d] * kj[d];
+          for (int64_t d = 0; d < D; d++)
+            dot += (double)qi[d] * kj[d];
           w[j] = dot;
           if (dot > mx) mx = dot;
         }
-        for (int64_t d = 0; d < D; d++) o[d] = 0.0;
+        for (int64_t d = 0; d < D; d++)
+          o[d] = 0.0;
         for (int64_t j = 0; j < nk; j++) {
           if (w[j] == -INFINITY) continue;
           double e = exp(w[j] - mx);
           sum += e;
           const float *vj = v + (b * nk + j) * Gl * D + g * D;
-          for (int64_t d = 0; d < D; d++) o[d] += e * vj[d];
+          for (int64_t d = 0; d < D; d++)
+            o[d] += e * vj[d];
         }
         float *oi = out + (b * nq + i) * Hl * D + h * D;
-        for (int64_t d = 0; d < D; d++) oi[d] = sum > 0.0 ? (float)(o[d] / sum) : 0.0f;
+        for (int64_t d = 0; d < D; d++)
+          oi[d] = sum > 0.0 ? (float)(o[d] / sum) : 0.0f;
       }
   free(w);
   free(o);

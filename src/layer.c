@@ -60,25 +60,26 @@ static int64_t mpi_max_count(void) {
 
 /* y[m, n] = alpha * (a[m, k] w[n, k]^T + bias[n]); bias may be NULL.
  * The GEMM is outside any parallel region, so BLIS gets all nt threads. */
-static void gemm_nt(float *y, int64_t ldy, const float *a, int64_t lda, const float *w,
-                    int64_t ldw, const float *bias, float alpha, int64_t m, int64_t n, int64_t k,
-                    int nt) {
+static void gemm_nt(float *y, int64_t ldy, const float *a, int64_t lda, const float *w, int64_t ldw,
+                    const float *bias, float alpha, int64_t m, int64_t n, int64_t k, int nt) {
   if (m == 0 || n == 0) return;
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < m; i++)
-    for (int64_t j = 0; j < n; j++) y[i * ldy + j] = bias ? alpha * bias[j] : 0.0f;
+    for (int64_t j = 0; j < n; j++)
+      y[i * ldy + j] = bias ? alpha * bias[j] : 0.0f;
   rntm_t rntm = BLIS_RNTM_INITIALIZER;
   bli_rntm_set_num_threads(nt, &rntm);
   float one = 1.0f;
-  bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, m, n, k, &alpha, (float *)a, lda, 1,
-               (float *)w, ldw, 1, &one, y, ldy, 1, NULL, &rntm);
+  bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, m, n, k, &alpha, (float *)a, lda, 1, (float *)w,
+               ldw, 1, &one, y, ldy, 1, NULL, &rntm);
 }
 
 /* Read an optional vector dataset's columns [c0, c0+n), or fill with `fill`. */
 static attn_err_t read_vec(MPI_Comm comm, hid_t file, const char *name, int present, int64_t c0,
                            int64_t n, float fill, float *out) {
   if (!present) {
-    for (int64_t i = 0; i < n; i++) out[i] = fill;
+    for (int64_t i = 0; i < n; i++)
+      out[i] = fill;
     return ATTN_OK;
   }
   attn_block_t b = {0, 1, c0, n};
@@ -95,8 +96,8 @@ static int post_pieces(int sending, float *buf, int64_t count, int peer, MPI_Com
     int rc = sending ? MPI_Isend(buf + off, c, MPI_FLOAT, peer, (int)tag, comm, &req[n])
                      : MPI_Irecv(buf + off, c, MPI_FLOAT, peer, (int)tag, comm, &req[n]);
     if (rc != MPI_SUCCESS && *err == ATTN_OK)
-      *err = attn_fail(ATTN_ERR_INTERNAL, "MPI %s of a K/V block failed",
-                       sending ? "Isend" : "Irecv");
+      *err =
+          attn_fail(ATTN_ERR_INTERNAL, "MPI %s of a K/V block failed", sending ? "Isend" : "Irecv");
     n++;
     if (count == 0) break;
   }
@@ -113,9 +114,9 @@ typedef struct {
 } layer_state_t;
 
 static void state_free(layer_state_t *s) {
-  float **bufs[] = {&s->x, &s->xn, &s->q, &s->kv[0], &s->kv[1], &s->acc, &s->m, &s->l,
-                    &s->op, &s->wq, &s->wk, &s->wv, &s->wo, &s->bq, &s->bk, &s->bv,
-                    &s->bo, &s->nw, &s->nb};
+  float **bufs[] = {&s->x,  &s->xn, &s->q,  &s->kv[0], &s->kv[1], &s->acc, &s->m,
+                    &s->l,  &s->op, &s->wq, &s->wk,    &s->wv,    &s->wo,  &s->bq,
+                    &s->bk, &s->bv, &s->bo, &s->nw,    &s->nb};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
     free(*bufs[i]);
     *bufs[i] = NULL;
@@ -212,8 +213,7 @@ static attn_err_t project(const attn_grid_t *g, const attn_config_t *cfg, layer_
   return ATTN_OK;
 }
 
-static attn_err_t phase_project(const attn_grid_t *g, const attn_config_t *cfg,
-                                layer_state_t *s) {
+static attn_err_t phase_project(const attn_grid_t *g, const attn_config_t *cfg, layer_state_t *s) {
   return attn_agree(g->world, project(g, cfg, s));
 }
 
@@ -229,8 +229,8 @@ static attn_err_t alloc_attend(layer_state_t *s) {
 /* Phase 3: ring attention. At step t this rank holds the K/V block that
  * started at sequence block (sb - t) mod PS; it forwards it to sb + 1 while
  * folding it into the online-softmax state, and receives the next one. */
-static attn_err_t phase_attend(const attn_grid_t *g, const attn_config_t *cfg,
-                               layer_state_t *s, attn_stats_t *st, FILE *progress) {
+static attn_err_t phase_attend(const attn_grid_t *g, const attn_config_t *cfg, layer_state_t *s,
+                               attn_stats_t *st, FILE *progress) {
   const int64_t B = cfg->B, T = cfg->T, GlD = s->Gl * s->D;
   const int PS = g->PS, zig = cfg->causal && PS > 1;
   const int64_t max_count = mpi_max_count();
@@ -245,7 +245,8 @@ static attn_err_t phase_attend(const attn_grid_t *g, const attn_config_t *cfg,
     free(req);
     return err;
   }
-  for (int64_t i = 0; i < s->n; i++) s->qpos[i] = attn_seqblock_pos(&s->own, i);
+  for (int64_t i = 0; i < s->n; i++)
+    s->qpos[i] = attn_seqblock_pos(&s->own, i);
   attn_softmax_init(s->m, s->l, s->acc, s->rows, s->Hl, s->D);
 
   int cur = 0;
@@ -258,20 +259,20 @@ static attn_err_t phase_attend(const attn_grid_t *g, const attn_config_t *cfg,
       attn_seqblock_t nb;
       attn_seqblock(&nb, T, PS, (origin - 1 + PS) % PS, zig);
       const int64_t send_count = 2 * B * ob.n * GlD, recv_count = 2 * B * nb.n * GlD;
-      nreq += post_pieces(0, s->kv[1 - cur], recv_count, left, g->ring, req + nreq, max_count,
-                          &err);
-      nreq += post_pieces(1, s->kv[cur], send_count, right, g->ring, req + nreq, max_count,
-                          &err);
+      nreq +=
+          post_pieces(0, s->kv[1 - cur], recv_count, left, g->ring, req + nreq, max_count, &err);
+      nreq += post_pieces(1, s->kv[cur], send_count, right, g->ring, req + nreq, max_count, &err);
       st->bytes_sent += send_count * (long long)sizeof(float);
     }
     if (progress)
       fprintf(progress, "attn_hpc: attend: ring step %d of %d (K/V block of sequence block %d)\n",
               t + 1, PS, origin);
-    for (int64_t j = 0; j < ob.n; j++) s->kpos[j] = attn_seqblock_pos(&ob, j);
+    for (int64_t j = 0; j < ob.n; j++)
+      s->kpos[j] = attn_seqblock_pos(&ob, j);
     attn_block_shape_t shape = {B, s->n, ob.n, s->Hl, s->Gl, s->D, cfg->causal};
     const float *k = s->kv[cur], *v = s->kv[cur] + B * ob.n * GlD;
-    attn_err_t kerr = attn_attend_block(&shape, s->acc, s->m, s->l, s->q, k, v, s->qpos,
-                                        s->kpos, &st->tiles);
+    attn_err_t kerr =
+        attn_attend_block(&shape, s->acc, s->m, s->l, s->q, k, v, s->qpos, s->kpos, &st->tiles);
     if (kerr != ATTN_OK && err == ATTN_OK) err = kerr;
     double w0 = MPI_Wtime();
     if (nreq > 0 && MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE) != MPI_SUCCESS && err == ATTN_OK)
@@ -299,8 +300,8 @@ static attn_err_t alloc_combine(const attn_config_t *cfg, layer_state_t *s, attn
   return ATTN_OK;
 }
 
-static attn_err_t phase_combine(const attn_grid_t *g, const attn_config_t *cfg,
-                                layer_state_t *s, attn_result_t *res, attn_stats_t *st) {
+static attn_err_t phase_combine(const attn_grid_t *g, const attn_config_t *cfg, layer_state_t *s,
+                                attn_result_t *res, attn_stats_t *st) {
   const int64_t C = cfg->C, HlD = s->Hl * s->D, PH = g->PH;
   const int64_t r0 = attn_part_start(s->rows, PH, g->hg), nr = attn_part_len(s->rows, PH, g->hg);
   const int64_t chunk_rows = mpi_max_count() / C > 0 ? mpi_max_count() / C : 1;
@@ -369,8 +370,7 @@ static attn_err_t phase_combine(const attn_grid_t *g, const attn_config_t *cfg,
 }
 
 /* Phase 5: bias, residual and norm on the finished rows. */
-static void phase_norm(const attn_config_t *cfg, layer_state_t *s, attn_result_t *res,
-                       int64_t r0) {
+static void phase_norm(const attn_config_t *cfg, layer_state_t *s, attn_result_t *res, int64_t r0) {
   const int64_t C = cfg->C;
   float *y = res->y;
   const float *x = s->x + r0 * C;
@@ -405,15 +405,15 @@ attn_err_t attn_layer_forward(const attn_grid_t *g, hid_t file, const attn_confi
 
   attn_err_t err;
   double t0 = MPI_Wtime(), t1;
-#define PHASE(ph, call)                                                                        \
-  do {                                                                                         \
-    if (progress) fprintf(progress, "attn_hpc: %s\n", attn_phase_name(ph));                    \
-    attn_fault_point(g->rank, attn_phase_name(ph));                                            \
-    err = (call); /* each phase ends with the ranks' agreement */                              \
-    t1 = MPI_Wtime();                                                                          \
-    st->sec[ph] += t1 - t0;                                                                    \
-    t0 = t1;                                                                                   \
-    if (err != ATTN_OK) goto done;                                                             \
+#define PHASE(ph, call)                                                                            \
+  do {                                                                                             \
+    if (progress) fprintf(progress, "attn_hpc: %s\n", attn_phase_name(ph));                        \
+    attn_fault_point(g->rank, attn_phase_name(ph));                                                \
+    err = (call); /* each phase ends with the ranks' agreement */                                  \
+    t1 = MPI_Wtime();                                                                              \
+    st->sec[ph] += t1 - t0;                                                                        \
+    t0 = t1;                                                                                       \
+    if (err != ATTN_OK) goto done;                                                                 \
   } while (0)
   PHASE(ATTN_PH_READ, phase_read(g, file, cfg, &s));
   PHASE(ATTN_PH_PROJECT, phase_project(g, cfg, &s));

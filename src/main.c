@@ -20,7 +20,8 @@
 
 static char *join_args(int argc, char **argv) {
   size_t n = 1;
-  for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+  for (int i = 0; i < argc; i++)
+    n += strlen(argv[i]) + 1;
   char *s = malloc(n);
   if (!s) return NULL;
   s[0] = '\0';
@@ -62,8 +63,9 @@ static attn_err_t run(int argc, char **argv, int rank, int size, attn_cli_t *cli
   omp_set_num_threads(cli->threads);
   omp_set_max_active_levels(1);
 
-  ATTN_TRY(attn_agree(world, rank == 0 ? attn_paths_check(cli->input, cli->output, cli->timing, cli->force)
-                                       : ATTN_OK));
+  ATTN_TRY(attn_agree(world,
+                      rank == 0 ? attn_paths_check(cli->input, cli->output, cli->timing, cli->force)
+                                : ATTN_OK));
   hid_t file = -1;
   ATTN_TRY(attn_agree(world, attn_h5_open_read(world, cli->input, &file)));
   attn_config_t cfg;
@@ -71,7 +73,7 @@ static attn_err_t run(int argc, char **argv, int rank, int size, attn_cli_t *cli
   if (err == ATTN_OK && cli->causal >= 0) cfg.causal = cli->causal;
   if (err == ATTN_OK)
     err = attn_agree(world, rank == 0 ? attn_space_check(cli->output, cfg.B * cfg.T * cfg.C *
-                                                                         (int64_t)sizeof(float))
+                                                                          (int64_t)sizeof(float))
                                       : ATTN_OK);
   int PH = cli->PH, PS = cli->PS;
   if (err == ATTN_OK)
@@ -87,9 +89,8 @@ static attn_err_t run(int argc, char **argv, int rank, int size, attn_cli_t *cli
   memset(&st, 0, sizeof st);
   attn_result_t res;
   memset(&res, 0, sizeof res);
-  FILE *progress = rank == 0 && (cli->verbosity >= 2 || (cli->verbosity >= 1 && isatty(2)))
-                       ? stderr
-                       : NULL;
+  FILE *progress =
+      rank == 0 && (cli->verbosity >= 2 || (cli->verbosity >= 1 && isatty(2))) ? stderr : NULL;
   if (err == ATTN_OK) {
     if (rank == 0 && cli->verbosity >= 2) print_config(&cfg, &grid, cli->input);
     err = attn_layer_forward(&grid, file, &cfg, &res, &st, progress);
@@ -107,8 +108,7 @@ static attn_err_t run(int argc, char **argv, int rank, int size, attn_cli_t *cli
   attn_result_free(&res);
   if (err == ATTN_OK) {
     st.sec[ATTN_PH_TOTAL] = MPI_Wtime() - t_start;
-    err = attn_agree(world, attn_timing_report(world, &st, &cfg, PH, PS, cli->threads,
-                                               cli->timing,
+    err = attn_agree(world, attn_timing_report(world, &st, &cfg, PH, PS, cli->threads, cli->timing,
                                                rank == 0 && cli->verbosity >= 2 ? stdout : NULL));
   }
   if (err == ATTN_OK && rank == 0 && cli->verbosity >= 1) {

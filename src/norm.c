@@ -4,8 +4,8 @@
 #include <math.h>
 #include <string.h>
 
-void attn_norm_rows(float *y, const float *u, int64_t rows, int64_t C, attn_norm_t norm,
-                    double eps, const float *w, const float *beta) {
+void attn_norm_rows(float *y, const float *u, int64_t rows, int64_t C, attn_norm_t norm, double eps,
+                    const float *w, const float *beta) {
   if (norm == ATTN_NORM_NONE) {
     if (y != u) memmove(y, u, (size_t)(rows * C) * sizeof(float));
     return;
@@ -16,7 +16,8 @@ void attn_norm_rows(float *y, const float *u, int64_t rows, int64_t C, attn_norm
     float *yr = y + r * C;
     double mean = 0.0, ms = 0.0;
     if (norm == ATTN_NORM_LAYERNORM) {
-      for (int64_t c = 0; c < C; c++) mean += ur[c];
+      for (int64_t c = 0; c < C; c++)
+        mean += ur[c];
       mean /= (double)C;
     }
     for (int64_t c = 0; c < C; c++) {

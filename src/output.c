@@ -20,9 +20,12 @@
 /* Folder part of a path ("." when it has none). */
 static void dir_of(const char *path, char *out, size_t cap) {
   const char *slash = strrchr(path, '/');
-  if (!slash) snprintf(out, cap, ".");
-  else if (slash == path) snprintf(out, cap, "/");
-  else snprintf(out, cap, "%.*s", (int)(slash - path), path);
+  if (!slash)
+    snprintf(out, cap, ".");
+  else if (slash == path)
+    snprintf(out, cap, "/");
+  else
+    snprintf(out, cap, "%.*s", (int)(slash - path), path);
 }
 
 /* The folder of `path` must exist and be writable; `what` names the file. */
@@ -35,13 +38,11 @@ static attn_err_t check_folder(const char *path, const char *what) {
   if (!S_ISDIR(sd.st_mode))
     return attn_fail(ATTN_ERR_IO, "%s folder '%s' is not a folder", what, dir);
   if (access(dir, W_OK | X_OK) != 0)
-    return attn_fail(ATTN_ERR_IO, "%s folder '%s' is not writable: %s", what, dir,
-                     strerror(errno));
+    return attn_fail(ATTN_ERR_IO, "%s folder '%s' is not writable: %s", what, dir, strerror(errno));
   return ATTN_OK;
 }
 
-attn_err_t attn_paths_check(const char *input, const char *output, const char *timing,
-                            int force) {
+attn_err_t attn_paths_check(const char *input, const char *output, const char *timing, int force) {
   struct stat si, so;
   if (stat(input, &si) != 0)
     return attn_fail(ATTN_ERR_IO, "cannot open input '%s': %s", input, strerror(errno));
@@ -49,7 +50,8 @@ attn_err_t attn_paths_check(const char *input, const char *output, const char *t
     return attn_fail(ATTN_ERR_IO, "input '%s' is a folder, not an HDF5 file", input);
   if (!S_ISREG(si.st_mode))
     return attn_fail(ATTN_ERR_IO, "input '%s' is not a regular file", input);
-  if (si.st_size == 0) return attn_fail(ATTN_ERR_IO, "input '%s' is empty, not an HDF5 file", input);
+  if (si.st_size == 0)
+    return attn_fail(ATTN_ERR_IO, "input '%s' is empty, not an HDF5 file", input);
   if (access(input, R_OK) != 0)
     return attn_fail(ATTN_ERR_IO, "input '%s' is not readable: %s", input, strerror(errno));
 
@@ -176,29 +178,31 @@ static attn_err_t write_file(MPI_Comm comm, const char *tmp, const attn_config_t
   H5Pset_coll_metadata_write(fapl, 1);
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
-  attn_err_t err = attn_agree(comm, f < 0 ? attn_fail(ATTN_ERR_IO, "cannot create '%s'", tmp)
-                                          : ATTN_OK);
+  attn_err_t err =
+      attn_agree(comm, f < 0 ? attn_fail(ATTN_ERR_IO, "cannot create '%s'", tmp) : ATTN_OK);
   if (err != ATTN_OK) {
     if (f >= 0) H5Fclose(f);
     return err;
   }
   hsize_t dims[3] = {(hsize_t)cfg->B, (hsize_t)cfg->T, (hsize_t)cfg->C};
-  hid_t sp = cfg->x_rank == 3 ? H5Screate_simple(3, dims, NULL) : H5Screate_simple(2, dims + 1, NULL);
+  hid_t sp =
+      cfg->x_rank == 3 ? H5Screate_simple(3, dims, NULL) : H5Screate_simple(2, dims + 1, NULL);
   hid_t d = H5Dcreate2(f, "y", H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   H5Sclose(sp);
-  if (d < 0) err = attn_fail(ATTN_ERR_IO, "cannot create dataset /y in '%s'", tmp);
+  if (d < 0)
+    err = attn_fail(ATTN_ERR_IO, "cannot create dataset /y in '%s'", tmp);
   else if (put_config(f, cfg) < 0 || put_provenance(f, prov, when, inabs) < 0)
     err = attn_fail(ATTN_ERR_IO, "cannot write the attributes of '%s'", tmp);
   err = attn_agree(comm, err);
-  if (err == ATTN_OK) err = attn_agree(comm, attn_h5_write_blocks(comm, d, res->blk, res->nblk, res->y));
+  if (err == ATTN_OK)
+    err = attn_agree(comm, attn_h5_write_blocks(comm, d, res->blk, res->nblk, res->y));
   if (d >= 0) H5Dclose(d);
   if (H5Fclose(f) < 0 && err == ATTN_OK) err = attn_fail(ATTN_ERR_IO, "cannot close '%s'", tmp);
   return attn_agree(comm, err);
 }
 
-attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force,
-                             const attn_config_t *cfg, const attn_prov_t *prov,
-                             const attn_result_t *res) {
+attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force, const attn_config_t *cfg,
+                             const attn_prov_t *prov, const attn_result_t *res) {
   int rank;
   ATTN_MPI(MPI_Comm_rank(comm, &rank));
   char tmp0[PATH_MAX + 64] = "", when0[64] = "", inabs0[PATH_MAX] = "";

@@ -59,13 +59,11 @@ attn_err_t attn_grid_check(int P, int PH, int PS, int64_t G, int64_t T) {
     return attn_fail(ATTN_ERR_USAGE, "--grid %dx%d has %lld ranks but the run has %d", PH, PS,
                      (long long)PH * PS, P);
   if (G % PH != 0)
-    return attn_fail(ATTN_ERR_USAGE,
-                     "--grid %dx%d: PH = %d does not divide num_kv_heads = %lld", PH, PS, PH,
-                     (long long)G);
+    return attn_fail(ATTN_ERR_USAGE, "--grid %dx%d: PH = %d does not divide num_kv_heads = %lld",
+                     PH, PS, PH, (long long)G);
   if (PS > T)
-    return attn_fail(ATTN_ERR_USAGE,
-                     "--grid %dx%d: %d sequence blocks but only %lld tokens (T)", PH, PS, PS,
-                     (long long)T);
+    return attn_fail(ATTN_ERR_USAGE, "--grid %dx%d: %d sequence blocks but only %lld tokens (T)",
+                     PH, PS, PS, (long long)T);
   return ATTN_OK;
 }
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
-static const char *const phase_names[ATTN_NPHASES] = {
-    "read", "project", "attend", "ring_wait", "combine", "norm", "write", "total"};
+static const char *const phase_names[ATTN_NPHASES] = {"read",    "project", "attend", "ring_wait",
+                                                      "combine", "norm",    "write",  "total"};
 
 const char *attn_phase_name(attn_phase_t p) { return phase_names[p]; }
 
@@ -55,11 +55,14 @@ attn_err_t attn_timing_report(MPI_Comm comm, const attn_stats_t *st, const attn_
       fprintf(f, "    \"%s\": {\"min\": %.6e, \"mean\": %.6e, \"max\": %.6e}%s\n", phase_names[p],
               mn[p], sum[p] / size, mx[p], p + 1 < ATTN_NPHASES ? "," : "");
     fprintf(f, "  },\n  \"gflops\": %.3f,\n  \"bytes_sent\": [", gflops);
-    for (int r = 0; r < size; r++) fprintf(f, "%s%lld", r ? ", " : "", all[NV * r]);
+    for (int r = 0; r < size; r++)
+      fprintf(f, "%s%lld", r ? ", " : "", all[NV * r]);
     fprintf(f, "],\n  \"tiles\": [");
-    for (int r = 0; r < size; r++) fprintf(f, "%s%lld", r ? ", " : "", all[NV * r + 1]);
+    for (int r = 0; r < size; r++)
+      fprintf(f, "%s%lld", r ? ", " : "", all[NV * r + 1]);
     fprintf(f, "],\n  \"peak_rss_bytes\": [");
-    for (int r = 0; r < size; r++) fprintf(f, "%s%lld", r ? ", " : "", all[NV * r + 2]);
+    for (int r = 0; r < size; r++)
+      fprintf(f, "%s%lld", r ? ", " : "", all[NV * r + 2]);
     fprintf(f, "]\n}\n");
     if (fclose(f) != 0) err = attn_fail(ATTN_ERR_IO, "cannot write the timing report '%s'", path);
   }

@@ -45,13 +45,15 @@ static double check_blocks(int64_t T, int64_t PS, int zig) {
   }
   CHECK_EQ_I(total, T);
   if (T <= 4096)
-    for (int64_t p = 0; p < T; p++) CHECK_EQ_I(seen[p], 1);
+    for (int64_t p = 0; p < T; p++)
+      CHECK_EQ_I(seen[p], 1);
   return wmax / wmin;
 }
 
 int main(void) {
   for (int64_t n = 0; n < 40; n++)
-    for (int64_t p = 1; p < 12; p++) check_split(n, p);
+    for (int64_t p = 1; p < 12; p++)
+      check_split(n, p);
   check_split((1LL << 33) + 7, 7); /* past 2^31 elements */
   CHECK_EQ_I(attn_part_len((1LL << 33) + 7, 7, 0), ((1LL << 33) + 7) / 7 + 1);
 
@@ -83,8 +85,8 @@ int main(void) {
     int P;
     int64_t G, T;
     int PH, PS;
-  } cases[] = {{1, 4, 10, 1, 1}, {7, 4, 100, 1, 7}, {6, 4, 100, 2, 3}, {4, 16, 100, 4, 1},
-               {8, 2, 100, 2, 4}, {8, 8, 1, 8, 1}, {5, 5, 100, 5, 1}, {12, 8, 3, 4, 3}};
+  } cases[] = {{1, 4, 10, 1, 1},  {7, 4, 100, 1, 7}, {6, 4, 100, 2, 3}, {4, 16, 100, 4, 1},
+               {8, 2, 100, 2, 4}, {8, 8, 1, 8, 1},   {5, 5, 100, 5, 1}, {12, 8, 3, 4, 3}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     CHECK_EQ_I(attn_grid_choose(cases[i].P, cases[i].G, cases[i].T, &PH, &PS), ATTN_OK);
     CHECK_EQ_I(PH, cases[i].PH);

@@ -23,8 +23,7 @@ typedef enum {
 
 /* Record the first failure of this rank: its class and a formatted message.
  * Later failures are ignored so that the root cause is reported. Returns err. */
-attn_err_t attn_fail(attn_err_t err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+attn_err_t attn_fail(attn_err_t err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The message recorded by attn_fail on this rank ("" if none). */
 const char *attn_last_message(void);
@@ -40,32 +39,31 @@ const char *attn_err_name(attn_err_t err);
 attn_err_t attn_agree(MPI_Comm comm, attn_err_t local);
 
 /* Check macros: on failure they record where and return upward. */
-#define ATTN_TRY(expr)                                                         \
-  do {                                                                         \
-    attn_err_t attn_e_ = (expr);                                               \
-    if (attn_e_ != ATTN_OK) return attn_e_;                                    \
+#define ATTN_TRY(expr)                                                                             \
+  do {                                                                                             \
+    attn_err_t attn_e_ = (expr);                                                                   \
+    if (attn_e_ != ATTN_OK) return attn_e_;                                                        \
   } while (0)
 
-#define ATTN_MPI(call)                                                         \
-  do {                                                                         \
-    int attn_mpi_rc_ = (call);                                                 \
-    if (attn_mpi_rc_ != MPI_SUCCESS) {                                         \
-      char attn_mpi_s_[MPI_MAX_ERROR_STRING];                                  \
-      int attn_mpi_n_ = 0;                                                     \
-      MPI_Error_string(attn_mpi_rc_, attn_mpi_s_, &attn_mpi_n_);               \
-      return attn_fail(ATTN_ERR_INTERNAL, "MPI call %s failed (%s:%d): %s",    \
-                       #call, __FILE__, __LINE__, attn_mpi_s_);                \
-    }                                                                          \
+#define ATTN_MPI(call)                                                                             \
+  do {                                                                                             \
+    int attn_mpi_rc_ = (call);                                                                     \
+    if (attn_mpi_rc_ != MPI_SUCCESS) {                                                             \
+      char attn_mpi_s_[MPI_MAX_ERROR_STRING];                                                      \
+      int attn_mpi_n_ = 0;                                                                         \
+      MPI_Error_string(attn_mpi_rc_, attn_mpi_s_, &attn_mpi_n_);                                   \
+      return attn_fail(ATTN_ERR_INTERNAL, "MPI call %s failed (%s:%d): %s", #call, __FILE__,       \
+                       __LINE__, attn_mpi_s_);                                                     \
+    }                                                                                              \
   } while (0)
 
-#define ATTN_ALLOC(ptr, count)                                                 \
-  do {                                                                         \
-    size_t attn_n_ = (size_t)(count);                                          \
-    (ptr) = attn_n_ ? calloc(attn_n_, sizeof(*(ptr))) : NULL;                  \
-    if (attn_n_ && !(ptr))                                                     \
-      return attn_fail(ATTN_ERR_INTERNAL,                                      \
-                       "out of memory allocating %zu bytes (%s:%d)",           \
-                       attn_n_ * sizeof(*(ptr)), __FILE__, __LINE__);          \
+#define ATTN_ALLOC(ptr, count)                                                                     \
+  do {                                                                                             \
+    size_t attn_n_ = (size_t)(count);                                                              \
+    (ptr) = attn_n_ ? calloc(attn_n_, sizeof(*(ptr))) : NULL;                                      \
+    if (attn_n_ && !(ptr))                                                                         \
+      return attn_fail(ATTN_ERR_INTERNAL, "out of memory allocating %zu bytes (%s:%d)",            \
+                       attn_n_ * sizeof(*(ptr)), __FILE__, __LINE__);                              \
   } while (0)
 
 #endif

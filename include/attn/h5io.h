@@ -34,8 +34,8 @@ attn_err_t attn_h5_read_config(hid_t file, attn_config_t *cfg);
  * check that every value is finite. Transfers larger than attn_io_max_bytes()
  * are split, and every rank makes the same number of H5Dread calls (ranks
  * with fewer pieces join with empty selections). */
-attn_err_t attn_h5_read_blocks(MPI_Comm comm, hid_t file, const char *name,
-                               const attn_block_t *blk, int nblk, float *buf);
+attn_err_t attn_h5_read_blocks(MPI_Comm comm, hid_t file, const char *name, const attn_block_t *blk,
+                               int nblk, float *buf);
 
 /* Collective over comm: the write twin, for an open float32 dataset. */
 attn_err_t attn_h5_write_blocks(MPI_Comm comm, hid_t dset, const attn_block_t *blk, int nblk,

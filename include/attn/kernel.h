@@ -48,8 +48,8 @@ void attn_softmax_finish(float *acc, const float *l, int64_t rows, int64_t Hl, i
  * increased by the number of (query tile, key tile, head, b) products done.
  * Never forms more than ATTN_TILE_Q x ATTN_TILE_K scores per thread. */
 attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, float *l,
-                             const float *q, const float *k, const float *v,
-                             const int64_t *qpos, const int64_t *kpos, int64_t *tiles);
+                             const float *q, const float *k, const float *v, const int64_t *qpos,
+                             const int64_t *kpos, int64_t *tiles);
 
 /* Naive twin (the oracle in tests): the full softmax of each row in double
  * precision, no tiling. out [B, nq, Hl*D] receives the normalised output. */

@@ -19,8 +19,7 @@ typedef struct {
  * output must not be the input, its folder must exist and be writable, and
  * it may exist only with force; the timing report (may be NULL) must be
  * writable, so that a finished run does not fail on it. */
-attn_err_t attn_paths_check(const char *input, const char *output, const char *timing,
-                            int force);
+attn_err_t attn_paths_check(const char *input, const char *output, const char *timing, int force);
 
 /* Local: is there room for an output of `bytes` data bytes (plus metadata)
  * in the output's folder? Checked before the run and again before the write:
@@ -31,8 +30,7 @@ attn_err_t attn_space_check(const char *output, int64_t bytes);
 /* Collective over comm: write /y (rows of res on each rank), the resolved
  * configuration and /provenance to a temporary file in the output's folder,
  * then rename it into place. On failure neither file is left behind. */
-attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force,
-                             const attn_config_t *cfg, const attn_prov_t *prov,
-                             const attn_result_t *res);
+attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force, const attn_config_t *cfg,
+                             const attn_prov_t *prov, const attn_result_t *res);
 
 #endif

@@ -160,15 +160,18 @@ static void softmax_rows(float *s, int64_t T, int causal) {
     float *row = s + i * T;
     int64_t n = causal ? i + 1 : T; /* unmasked entries: j < n */
     float mx = -INFINITY;
-    for (int64_t j = 0; j < n; j++) mx = row[j] > mx ? row[j] : mx;
+    for (int64_t j = 0; j < n; j++)
+      mx = row[j] > mx ? row[j] : mx;
     float sum = 0.0f;
     for (int64_t j = 0; j < n; j++) {
       row[j] = expf(row[j] - mx);
       sum += row[j];
     }
     float inv = 1.0f / sum;
-    for (int64_t j = 0; j < n; j++) row[j] *= inv;
-    for (int64_t j = n; j < T; j++) row[j] = 0.0f;
+    for (int64_t j = 0; j < n; j++)
+      row[j] *= inv;
+    for (int64_t j = n; j < T; j++)
+      row[j] = 0.0f;
   }
 }
 
@@ -186,17 +189,20 @@ static void residual_layernorm(float *o, const float *x, const float *w, const f
       mean += u[c];
     }
     mean /= (double)C;
-    for (int64_t c = 0; c < C; c++) var += ((double)u[c] - mean) * ((double)u[c] - mean);
+    for (int64_t c = 0; c < C; c++)
+      var += ((double)u[c] - mean) * ((double)u[c] - mean);
     var /= (double)C;
     float rstd = (float)(1.0 / sqrt(var + 1e-5));
-    for (int64_t c = 0; c < C; c++) u[c] = ((u[c] - (float)mean) * rstd) * w[c] + beta[c];
+    for (int64_t c = 0; c < C; c++)
+      u[c] = ((u[c] - (float)mean) * rstd) * w[c] + beta[c];
   }
 }
 
 /* Broadcast bias[n] into every row of y[m, n]. */
 static void set_rows(float *y, const float *bias, int64_t m, int64_t n) {
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < m; i++) memcpy(y + i * n, bias, (size_t)n * sizeof(float));
+  for (int64_t i = 0; i < m; i++)
+    memcpy(y + i * n, bias, (size_t)n * sizeof(float));
 }
 
 /* Naive layer. Shapes (row-major, R = B*T rows, MHA so H*D = C):
@@ -225,7 +231,8 @@ static int run_naive(int nt, int64_t B, int64_t T, int64_t C, int64_t H, int cau
   fill_random(wv, cc, wamp, 14);
   fill_random(wo, cc, wamp, 15);
   fill_random(bias, 4 * (size_t)C, 0.1f, 16);
-  for (int64_t c = 0; c < C; c++) nw[c] = 1.0f, nb[c] = 0.0f;
+  for (int64_t c = 0; c < C; c++)
+    nw[c] = 1.0f, nb[c] = 0.0f;
   const float scale = 1.0f / sqrtf((float)D);
   /* Touch every buffer once so page faults are not timed. */
   memset(q, 0, rc * sizeof(float));
@@ -266,13 +273,14 @@ static int run_naive(int nt, int64_t B, int64_t T, int64_t C, int64_t H, int cau
     best = t < best ? t : best;
   }
   double sum = 0.0;
-  for (size_t i = 0; i < rc; i++) sum += o[i];
+  for (size_t i = 0; i < rc; i++)
+    sum += o[i];
   if (!isfinite(sum)) die(1, "naive layer produced a non-finite value");
 
   const double dB = (double)B, dT = (double)T, dC = (double)C, dH = (double)H, dD = (double)D;
   const double pairs = causal ? dT * (dT + 1.0) / 2.0 : dT * dT;
-  const double flops = 2.0 * dB * dT * dC * (dH * dD + 2.0 * dH * dD) + 2.0 * dB * dT * dH * dD * dC +
-                       4.0 * dB * dH * dD * pairs;
+  const double flops = 2.0 * dB * dT * dC * (dH * dD + 2.0 * dH * dD) +
+                       2.0 * dB * dT * dH * dD * dC + 4.0 * dB * dH * dD * pairs;
   const double rss = peak_rss_mib();
   printf("naive: B=%lld T=%lld C=%lld H=%lld D=%lld causal=%d threads=%d: %.4f s (best of %d), "
          "%.2f useful GFLOP/s, peak RSS %.1f MiB, checksum %.6e\n",

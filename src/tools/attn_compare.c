@@ -48,8 +48,7 @@ static char h5_reason_buf[256];
 static herr_t h5_walk_cb(unsigned n, const H5E_error2_t *e, void *data) {
   (void)n;
   (void)data;
-  if (e && e->desc && e->desc[0])
-    snprintf(h5_reason_buf, sizeof h5_reason_buf, "%s", e->desc);
+  if (e && e->desc && e->desc[0]) snprintf(h5_reason_buf, sizeof h5_reason_buf, "%s", e->desc);
   return 0;
 }
 
@@ -108,7 +107,8 @@ static void print_index(FILE *f, uint64_t idx, int rank, const hsize_t *dims) {
     idx = dims[i] ? idx / dims[i] : 0;
   }
   fputc('[', f);
-  for (int i = 0; i < rank; i++) fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)sub[i]);
+  for (int i = 0; i < rank; i++)
+    fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)sub[i]);
   fputc(']', f);
 }
 
@@ -119,8 +119,8 @@ typedef struct {
   double a_abs, b_abs, a_rel, b_rel;
 } cmp_stats_t;
 
-static void accumulate(cmp_stats_t *st, const double *a, const double *b, size_t n,
-                       uint64_t base, double rtol, double atol) {
+static void accumulate(cmp_stats_t *st, const double *a, const double *b, size_t n, uint64_t base,
+                       double rtol, double atol) {
   for (size_t i = 0; i < n; i++) {
     double x = a[i], y = b[i];
     st->total++;
@@ -161,8 +161,9 @@ static void read_block(cmp_src_t *s, int rank, const hsize_t *start, const hsize
   int ok = mspace >= 0;
   if (ok && rank > 0)
     ok = H5Sselect_hyperslab(s->space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0;
-  if (ok) ok = H5Dread(s->dset, H5T_NATIVE_DOUBLE, mspace, rank > 0 ? s->space : H5S_ALL,
-                       H5P_DEFAULT, buf) >= 0;
+  if (ok)
+    ok = H5Dread(s->dset, H5T_NATIVE_DOUBLE, mspace, rank > 0 ? s->space : H5S_ALL, H5P_DEFAULT,
+                 buf) >= 0;
   if (mspace >= 0) H5Sclose(mspace);
   if (!ok) die("cannot read '%s': %s", s->path, h5_reason());
 }
@@ -194,12 +195,10 @@ static void print_help(void) {
 }
 
 int main(int argc, char **argv) {
-  static const struct option longopts[] = {{"rtol", required_argument, NULL, 'r'},
-                                           {"atol", required_argument, NULL, 'a'},
-                                           {"dataset", required_argument, NULL, 'd'},
-                                           {"help", no_argument, NULL, 'h'},
-                                           {"version", no_argument, NULL, 'V'},
-                                           {NULL, 0, NULL, 0}};
+  static const struct option longopts[] = {
+      {"rtol", required_argument, NULL, 'r'},    {"atol", required_argument, NULL, 'a'},
+      {"dataset", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
   double rtol = 1e-4, atol = 1e-5;
   const char *name = "/y";
   opterr = 0;
@@ -227,7 +226,8 @@ int main(int argc, char **argv) {
   src_open(&B, argv[optind + 1], name);
 
   int same_shape = A.rank == B.rank;
-  for (int i = 0; same_shape && i < A.rank; i++) same_shape = A.dims[i] == B.dims[i];
+  for (int i = 0; same_shape && i < A.rank; i++)
+    same_shape = A.dims[i] == B.dims[i];
   if (!same_shape) {
     printf("attn_compare: shape mismatch in %s: ", name);
     print_shape(stdout, A.rank, A.dims);
@@ -243,7 +243,8 @@ int main(int argc, char **argv) {
 
   int rank = A.rank;
   hsize_t rows = rank > 0 ? A.dims[0] : 1, row = 1;
-  for (int i = 1; i < rank; i++) row *= A.dims[i];
+  for (int i = 1; i < rank; i++)
+    row *= A.dims[i];
   hsize_t per = row ? (CMP_BLOCK_ELEMS / row ? CMP_BLOCK_ELEMS / row : 1) : rows;
   if (per > rows) per = rows;
   size_t cap = (size_t)(per * row);
@@ -253,7 +254,8 @@ int main(int argc, char **argv) {
   cmp_stats_t st;
   memset(&st, 0, sizeof st);
   hsize_t start[H5S_MAX_RANK] = {0}, count[H5S_MAX_RANK];
-  for (int i = 0; i < rank; i++) count[i] = A.dims[i];
+  for (int i = 0; i < rank; i++)
+    count[i] = A.dims[i];
   for (hsize_t r0 = 0; row > 0 && r0 < rows; r0 += per) {
     hsize_t nr = rows - r0 < per ? rows - r0 : per;
     size_t n = (size_t)(nr * row);
@@ -291,8 +293,8 @@ int main(int argc, char **argv) {
          (unsigned long long)st.total);
   int pass = st.outside == 0;
   printf("attn_compare: %s (%llu of %llu elements outside |a-b| <= %g + %g*|b|)\n",
-         pass ? "PASS" : "FAIL", (unsigned long long)st.outside,
-         (unsigned long long)st.total, atol, rtol);
+         pass ? "PASS" : "FAIL", (unsigned long long)st.outside, (unsigned long long)st.total, atol,
+         rtol);
 
   src_close(&A);
   src_close(&B);

@@ -55,8 +55,7 @@ typedef struct {
 
 /* ---------------------------------------------------------------- errors */
 
-static void die(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3), noreturn));
+static void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
 static void die(int code, const char *fmt, ...) {
   va_list ap;
@@ -75,8 +74,7 @@ static char h5_reason_buf[256];
 static herr_t h5_walk_cb(unsigned n, const H5E_error2_t *e, void *data) {
   (void)n;
   (void)data;
-  if (e && e->desc && e->desc[0])
-    snprintf(h5_reason_buf, sizeof h5_reason_buf, "%s", e->desc);
+  if (e && e->desc && e->desc[0]) snprintf(h5_reason_buf, sizeof h5_reason_buf, "%s", e->desc);
   return 0;
 }
 
@@ -109,9 +107,7 @@ static gen_rng_t rng_stream(uint64_t seed, uint64_t id) {
 }
 
 /* Uniform in [0, 1) with 53 random bits. */
-static double rng_uniform(gen_rng_t *r) {
-  return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
+static double rng_uniform(gen_rng_t *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
 
 /* Sum of four uniforms, centred and scaled to unit variance. */
 static double rng_normalish(gen_rng_t *r) {
@@ -132,11 +128,11 @@ typedef struct {
 
 /* Writes one dataset of the given dims, generated in row-major order and
  * written in blocks of leading-dimension rows. Returns 0 or exits. */
-static void write_dataset(hid_t file, const char *path, const gen_spec_t *spec,
-                          int rank, const hsize_t *dims, hid_t ftype,
-                          uint64_t seed) {
+static void write_dataset(hid_t file, const char *path, const gen_spec_t *spec, int rank,
+                          const hsize_t *dims, hid_t ftype, uint64_t seed) {
   hsize_t row = 1;
-  for (int i = 1; i < rank; i++) row *= dims[i];
+  for (int i = 1; i < rank; i++)
+    row *= dims[i];
   hsize_t rows_per_block = GEN_BLOCK_ELEMS / row ? GEN_BLOCK_ELEMS / row : 1;
   if (rows_per_block > dims[0]) rows_per_block = dims[0];
   size_t cap = (size_t)(rows_per_block * row);
@@ -145,17 +141,17 @@ static void write_dataset(hid_t file, const char *path, const gen_spec_t *spec,
 
   hid_t fspace = H5Screate_simple(rank, dims, NULL);
   hid_t dset = fspace < 0 ? -1
-                          : H5Dcreate2(file, spec->name, ftype, fspace, H5P_DEFAULT,
-                                       H5P_DEFAULT, H5P_DEFAULT);
+                          : H5Dcreate2(file, spec->name, ftype, fspace, H5P_DEFAULT, H5P_DEFAULT,
+                                       H5P_DEFAULT);
   if (dset < 0) {
     free(buf);
-    die(EXIT_IO, "cannot create dataset /%s in '%s': %s", spec->name, path,
-        h5_reason());
+    die(EXIT_IO, "cannot create dataset /%s in '%s': %s", spec->name, path, h5_reason());
   }
 
   gen_rng_t rng = rng_stream(seed, spec->stream);
   hsize_t start[H5S_MAX_RANK] = {0}, count[H5S_MAX_RANK];
-  for (int i = 0; i < rank; i++) count[i] = dims[i];
+  for (int i = 0; i < rank; i++)
+    count[i] = dims[i];
   int ok = 1;
   for (hsize_t r0 = 0; ok && r0 < dims[0]; r0 += rows_per_block) {
     hsize_t nr = dims[0] - r0 < rows_per_block ? dims[0] - r0 : rows_per_block;
@@ -183,11 +179,9 @@ static void write_dataset(hid_t file, const char *path, const gen_spec_t *spec,
   if (!ok) die(EXIT_IO, "cannot write dataset /%s to '%s': %s", spec->name, path, why);
 }
 
-static int write_attr(hid_t file, const char *name, hid_t ftype, hid_t mtype,
-                      const void *value) {
+static int write_attr(hid_t file, const char *name, hid_t ftype, hid_t mtype, const void *value) {
   hid_t space = H5Screate(H5S_SCALAR);
-  hid_t attr = space < 0 ? -1
-                         : H5Acreate2(file, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t attr = space < 0 ? -1 : H5Acreate2(file, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
   int ok = attr >= 0 && H5Awrite(attr, mtype, value) >= 0;
   if (attr >= 0 && H5Aclose(attr) < 0) ok = 0;
   if (space >= 0) H5Sclose(space);
@@ -205,8 +199,7 @@ static void attr_f64(hid_t file, const char *path, const char *name, double v) {
 }
 
 /* Fixed-length (null-terminated, size strlen+1) or variable-length string. */
-static void attr_str(hid_t file, const char *path, const char *name, const char *s,
-                     int vlen) {
+static void attr_str(hid_t file, const char *path, const char *name, const char *s, int vlen) {
   hid_t t = H5Tcopy(H5T_C_S1);
   int ok = t >= 0 && H5Tset_cset(t, H5T_CSET_ASCII) >= 0 &&
            H5Tset_strpad(t, H5T_STR_NULLTERM) >= 0 &&
@@ -219,47 +212,45 @@ static void attr_str(hid_t file, const char *path, const char *name, const char 
 /* ------------------------------------------------------------- options */
 
 static void print_help(void) {
-  printf(
-      "Usage: attn_gen [OPTIONS] -o PATH\n"
-      "Write an attn_hpc input file with seeded pseudo-random data.\n"
-      "\n"
-      "  -o, --output PATH       file to write (required)\n"
-      "  -B, --batch N           batch size B (default 1)\n"
-      "  -T, --tokens N          sequence length T (default 64)\n"
-      "  -C, --width N           model width C (default 64)\n"
-      "  -H, --heads N           query heads H (default 4)\n"
-      "  -G, --kv-heads N        key/value heads G, divides H (attribute written\n"
-      "                          only when given; default H)\n"
-      "  -D, --head-dim N        head dimension D (attribute written only when\n"
-      "                          given; default C/H, then H must divide C)\n"
-      "      --causal 0|1        causal attribute\n"
-      "      --norm NAME         layernorm, rmsnorm or none\n"
-      "      --norm-position P   post or pre\n"
-      "      --eps X             norm_eps attribute (> 0)\n"
-      "      --residual 0|1      residual attribute\n"
-      "      --scale X           softmax_scale attribute (> 0)\n"
-      "      --seed N            random seed, unsigned 64-bit (default 1)\n"
-      "      --dtype TYPE        float32 (default) or float64 datasets\n"
-      "      --rank2             write /x as [T,C] (needs B = 1)\n"
-      "      --no-bias           omit /bq, /bk, /bv, /bo\n"
-      "      --norm-params       also write /norm_weight and /norm_bias\n"
-      "      --vlen-strings      write string attributes as variable-length\n"
-      "                          (default fixed-length)\n"
-      "      --force             replace an existing output file\n"
-      "  -h, --help              show this help\n"
-      "      --version           show the version\n"
-      "\n"
-      "Attributes other than num_heads are written only when their option is\n"
-      "given, so the engine's defaults apply otherwise.\n"
-      "Exit status: 0 success, 2 usage error, 4 I/O error, 5 internal error.\n");
+  printf("Usage: attn_gen [OPTIONS] -o PATH\n"
+         "Write an attn_hpc input file with seeded pseudo-random data.\n"
+         "\n"
+         "  -o, --output PATH       file to write (required)\n"
+         "  -B, --batch N           batch size B (default 1)\n"
+         "  -T, --tokens N          sequence length T (default 64)\n"
+         "  -C, --width N           model width C (default 64)\n"
+         "  -H, --heads N           query heads H (default 4)\n"
+         "  -G, --kv-heads N        key/value heads G, divides H (attribute written\n"
+         "                          only when given; default H)\n"
+         "  -D, --head-dim N        head dimension D (attribute written only when\n"
+         "                          given; default C/H, then H must divide C)\n"
+         "      --causal 0|1        causal attribute\n"
+         "      --norm NAME         layernorm, rmsnorm or none\n"
+         "      --norm-position P   post or pre\n"
+         "      --eps X             norm_eps attribute (> 0)\n"
+         "      --residual 0|1      residual attribute\n"
+         "      --scale X           softmax_scale attribute (> 0)\n"
+         "      --seed N            random seed, unsigned 64-bit (default 1)\n"
+         "      --dtype TYPE        float32 (default) or float64 datasets\n"
+         "      --rank2             write /x as [T,C] (needs B = 1)\n"
+         "      --no-bias           omit /bq, /bk, /bv, /bo\n"
+         "      --norm-params       also write /norm_weight and /norm_bias\n"
+         "      --vlen-strings      write string attributes as variable-length\n"
+         "                          (default fixed-length)\n"
+         "      --force             replace an existing output file\n"
+         "  -h, --help              show this help\n"
+         "      --version           show the version\n"
+         "\n"
+         "Attributes other than num_heads are written only when their option is\n"
+         "given, so the engine's defaults apply otherwise.\n"
+         "Exit status: 0 success, 2 usage error, 4 I/O error, 5 internal error.\n");
 }
 
 static int64_t parse_i64(const char *opt, const char *s, int64_t min) {
   char *end = NULL;
   errno = 0;
   long long v = strtoll(s, &end, 10);
-  if (errno || end == s || *end != '\0')
-    die(EXIT_USAGE, "%s: '%s' is not an integer", opt, s);
+  if (errno || end == s || *end != '\0') die(EXIT_USAGE, "%s: '%s' is not an integer", opt, s);
   if (v < min) die(EXIT_USAGE, "%s: %s is out of range (minimum %lld)", opt, s, (long long)min);
   return (int64_t)v;
 }
@@ -293,36 +284,46 @@ static int64_t mul_checked(int64_t a, int64_t b) {
 }
 
 enum {
-  OPT_CAUSAL = 256, OPT_NORM, OPT_NORM_POS, OPT_EPS, OPT_RESIDUAL, OPT_SCALE,
-  OPT_SEED, OPT_DTYPE, OPT_RANK2, OPT_NO_BIAS, OPT_NORM_PARAMS, OPT_FORCE,
-  OPT_VERSION, OPT_VLEN
+  OPT_CAUSAL = 256,
+  OPT_NORM,
+  OPT_NORM_POS,
+  OPT_EPS,
+  OPT_RESIDUAL,
+  OPT_SCALE,
+  OPT_SEED,
+  OPT_DTYPE,
+  OPT_RANK2,
+  OPT_NO_BIAS,
+  OPT_NORM_PARAMS,
+  OPT_FORCE,
+  OPT_VERSION,
+  OPT_VLEN
 };
 
 static void parse_args(int argc, char **argv, gen_opts_t *o) {
-  static const struct option longopts[] = {
-      {"output", required_argument, NULL, 'o'},
-      {"batch", required_argument, NULL, 'B'},
-      {"tokens", required_argument, NULL, 'T'},
-      {"width", required_argument, NULL, 'C'},
-      {"heads", required_argument, NULL, 'H'},
-      {"kv-heads", required_argument, NULL, 'G'},
-      {"head-dim", required_argument, NULL, 'D'},
-      {"causal", required_argument, NULL, OPT_CAUSAL},
-      {"norm", required_argument, NULL, OPT_NORM},
-      {"norm-position", required_argument, NULL, OPT_NORM_POS},
-      {"eps", required_argument, NULL, OPT_EPS},
-      {"residual", required_argument, NULL, OPT_RESIDUAL},
-      {"scale", required_argument, NULL, OPT_SCALE},
-      {"seed", required_argument, NULL, OPT_SEED},
-      {"dtype", required_argument, NULL, OPT_DTYPE},
-      {"rank2", no_argument, NULL, OPT_RANK2},
-      {"no-bias", no_argument, NULL, OPT_NO_BIAS},
-      {"norm-params", no_argument, NULL, OPT_NORM_PARAMS},
-      {"vlen-strings", no_argument, NULL, OPT_VLEN},
-      {"force", no_argument, NULL, OPT_FORCE},
-      {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, OPT_VERSION},
-      {NULL, 0, NULL, 0}};
+  static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
+                                           {"batch", required_argument, NULL, 'B'},
+                                           {"tokens", required_argument, NULL, 'T'},
+                                           {"width", required_argument, NULL, 'C'},
+                                           {"heads", required_argument, NULL, 'H'},
+                                           {"kv-heads", required_argument, NULL, 'G'},
+                                           {"head-dim", required_argument, NULL, 'D'},
+                                           {"causal", required_argument, NULL, OPT_CAUSAL},
+                                           {"norm", required_argument, NULL, OPT_NORM},
+                                           {"norm-position", required_argument, NULL, OPT_NORM_POS},
+                                           {"eps", required_argument, NULL, OPT_EPS},
+                                           {"residual", required_argument, NULL, OPT_RESIDUAL},
+                                           {"scale", required_argument, NULL, OPT_SCALE},
+                                           {"seed", required_argument, NULL, OPT_SEED},
+                                           {"dtype", required_argument, NULL, OPT_DTYPE},
+                                           {"rank2", no_argument, NULL, OPT_RANK2},
+                                           {"no-bias", no_argument, NULL, OPT_NO_BIAS},
+                                           {"norm-params", no_argument, NULL, OPT_NORM_PARAMS},
+                                           {"vlen-strings", no_argument, NULL, OPT_VLEN},
+                                           {"force", no_argument, NULL, OPT_FORCE},
+                                           {"help", no_argument, NULL, 'h'},
+                                           {"version", no_argument, NULL, OPT_VERSION},
+                                           {NULL, 0, NULL, 0}};
   static const char *const norms[] = {"layernorm", "rmsnorm", "none", NULL};
   static const char *const positions[] = {"post", "pre", NULL};
   static const char *const dtypes[] = {"float32", "float64", NULL};
@@ -340,18 +341,39 @@ static void parse_args(int argc, char **argv, gen_opts_t *o) {
   while ((c = getopt_long(argc, argv, ":o:B:T:C:H:G:D:h", longopts, NULL)) != -1) {
     switch (c) {
     case 'o': o->output = optarg; break;
-    case 'B': o->B = parse_i64("--batch", optarg, 1); o->has_B = 1; break;
+    case 'B':
+      o->B = parse_i64("--batch", optarg, 1);
+      o->has_B = 1;
+      break;
     case 'T': o->T = parse_i64("--tokens", optarg, 1); break;
     case 'C': o->C = parse_i64("--width", optarg, 1); break;
     case 'H': o->H = parse_i64("--heads", optarg, 1); break;
-    case 'G': o->G = parse_i64("--kv-heads", optarg, 1); o->has_G = 1; break;
-    case 'D': o->D = parse_i64("--head-dim", optarg, 1); o->has_D = 1; break;
-    case OPT_CAUSAL: o->causal = parse_bool("--causal", optarg); o->has_causal = 1; break;
+    case 'G':
+      o->G = parse_i64("--kv-heads", optarg, 1);
+      o->has_G = 1;
+      break;
+    case 'D':
+      o->D = parse_i64("--head-dim", optarg, 1);
+      o->has_D = 1;
+      break;
+    case OPT_CAUSAL:
+      o->causal = parse_bool("--causal", optarg);
+      o->has_causal = 1;
+      break;
     case OPT_NORM: o->norm = parse_choice("--norm", optarg, norms); break;
     case OPT_NORM_POS: o->norm_position = parse_choice("--norm-position", optarg, positions); break;
-    case OPT_EPS: o->eps = parse_pos_double("--eps", optarg); o->has_eps = 1; break;
-    case OPT_RESIDUAL: o->residual = parse_bool("--residual", optarg); o->has_residual = 1; break;
-    case OPT_SCALE: o->scale = parse_pos_double("--scale", optarg); o->has_scale = 1; break;
+    case OPT_EPS:
+      o->eps = parse_pos_double("--eps", optarg);
+      o->has_eps = 1;
+      break;
+    case OPT_RESIDUAL:
+      o->residual = parse_bool("--residual", optarg);
+      o->has_residual = 1;
+      break;
+    case OPT_SCALE:
+      o->scale = parse_pos_double("--scale", optarg);
+      o->has_scale = 1;
+      break;
     case OPT_SEED: {
       char *end = NULL;
       errno = 0;
@@ -382,18 +404,15 @@ static void parse_args(int argc, char **argv, gen_opts_t *o) {
         (long long)o->H);
   if (!o->has_D) {
     if (o->C % o->H != 0)
-      die(EXIT_USAGE,
-          "--heads %lld does not divide --width %lld (give --head-dim to choose D)",
+      die(EXIT_USAGE, "--heads %lld does not divide --width %lld (give --head-dim to choose D)",
           (long long)o->H, (long long)o->C);
     o->D = o->C / o->H;
   }
-  if (o->rank2 && o->B != 1)
-    die(EXIT_USAGE, "--rank2 needs --batch 1, got %lld", (long long)o->B);
+  if (o->rank2 && o->B != 1) die(EXIT_USAGE, "--rank2 needs --batch 1, got %lld", (long long)o->B);
   int64_t n_x = mul_checked(mul_checked(o->B, o->T), o->C);
   int64_t hd = mul_checked(o->H, o->D);
   int64_t n_w = mul_checked(hd, o->C);
-  if (n_x < 0 || hd < 0 || n_w < 0)
-    die(EXIT_USAGE, "sizes too large (B*T*C or H*D*C overflows)");
+  if (n_x < 0 || hd < 0 || n_w < 0) die(EXIT_USAGE, "sizes too large (B*T*C or H*D*C overflows)");
 }
 
 /* -------------------------------------------------------------- main */
@@ -445,8 +464,7 @@ static void write_file(hid_t file, const char *path, const gen_opts_t *o) {
   if (o->has_D) attr_i64(file, path, "head_dim", o->D);
   if (o->has_causal) attr_i64(file, path, "causal", o->causal);
   if (o->norm) attr_str(file, path, "norm", o->norm, o->vlen_strings);
-  if (o->norm_position)
-    attr_str(file, path, "norm_position", o->norm_position, o->vlen_strings);
+  if (o->norm_position) attr_str(file, path, "norm_position", o->norm_position, o->vlen_strings);
   if (o->has_eps) attr_f64(file, path, "norm_eps", o->eps);
   if (o->has_residual) attr_i64(file, path, "residual", o->residual);
   if (o->has_scale) attr_f64(file, path, "softmax_scale", o->scale);
@@ -509,8 +527,8 @@ int main(int argc, char **argv) {
   free(tmp);
 
   printf("attn_gen: wrote %s (B=%lld T=%lld C=%lld H=%lld G=%lld D=%lld, %s%s, seed %llu)\n",
-         o.output, (long long)o.B, (long long)o.T, (long long)o.C, (long long)o.H,
-         (long long)o.G, (long long)o.D, o.f64 ? "float64" : "float32",
-         o.rank2 ? ", /x rank 2" : "", (unsigned long long)o.seed);
+         o.output, (long long)o.B, (long long)o.T, (long long)o.C, (long long)o.H, (long long)o.G,
+         (long long)o.D, o.f64 ? "float64" : "float32", o.rank2 ? ", /x rank 2" : "",
+         (unsigned long long)o.seed);
   return 0;
 }
