@@ -82,11 +82,26 @@ static attn_err_t attr_int(hid_t file, const char *name, long long *v, int *pres
   if (a < 0) return ATTN_OK;
   H5T_class_t c = attr_class(a);
   attn_err_t err = ATTN_OK;
-  if (c != H5T_INTEGER)
+  if (c == H5T_ENUM) {
+    /* An enum over an integer type, as h5py writes numpy booleans: take its
+     * integer value (HDF5 converts no enum to integers, so read it in the
+     * enum's native form and convert the base type). */
+    hid_t ft = H5Aget_type(a), mt = H5Tget_native_type(ft, H5T_DIR_ASCEND), sup = H5Tget_super(mt);
+    unsigned char buf[sizeof(long long)] = {0};
+    if (H5Tget_class(sup) != H5T_INTEGER || H5Tget_size(mt) > sizeof buf ||
+        H5Aread(a, mt, buf) < 0 || H5Tconvert(sup, H5T_NATIVE_LLONG, 1, buf, NULL, H5P_DEFAULT) < 0)
+      err = attn_fail(ATTN_ERR_INPUT, "attribute %s must be an integer (it is an enum)", name);
+    else
+      memcpy(v, buf, sizeof *v);
+    H5Tclose(sup);
+    H5Tclose(mt);
+    H5Tclose(ft);
+  } else if (c != H5T_INTEGER) {
     err = attn_fail(ATTN_ERR_INPUT, "attribute %s must be an integer (it is %s)", name,
                     class_name(c));
-  else if (H5Aread(a, H5T_NATIVE_LLONG, v) < 0)
+  } else if (H5Aread(a, H5T_NATIVE_LLONG, v) < 0) {
     err = attn_fail(ATTN_ERR_INPUT, "cannot read attribute %s as an integer", name);
+  }
   H5Aclose(a);
   *present = err == ATTN_OK;
   return err;

@@ -6,6 +6,9 @@
 #   extra.sh override BUILD WORK      --causal / --no-causal override the file
 #   extra.sh output BUILD WORK        output schema, provenance, h5py/h5dump readable
 #   extra.sh memory BUILD WORK        one rank, T = 16384: peak memory far below T^2
+#   extra.sh foreign BUILD WORK       an input written by h5py as other programs do:
+#                                     gzip/lzf chunks, float16, big-endian, float64,
+#                                     small integer and boolean attributes, byte strings
 set -euo pipefail
 mode=$1 build=$2 work=$3
 : "${PYTHON:=/usr/bin/python3}"
@@ -101,6 +104,35 @@ print(f"memory: peak resident {peak / 2**20:.1f} MiB; one T x T float matrix {sc
 assert peak < scores / 4, "peak memory must stay far below one T x T score matrix"
 PY
   ;;
-*) echo "usage: extra.sh determinism|split|override|output|memory BUILD WORK" >&2; exit 2 ;;
+foreign)
+  "$PYTHON" - <<'PY'
+import h5py, numpy as np
+rng = np.random.default_rng(0)
+B, T, C, H, G, D = 2, 23, 24, 6, 3, 5
+with h5py.File("in.h5", "w") as f:
+    f.create_dataset("x", data=rng.standard_normal((B, T, C)), compression="gzip", chunks=(1, 7, C))
+    f.create_dataset("wq", data=(rng.standard_normal((H * D, C)) * 0.2).astype(">f4"))
+    f.create_dataset("wk", data=(rng.standard_normal((G * D, C)) * 0.2).astype(np.float16))
+    f.create_dataset("wv", data=rng.standard_normal((G * D, C)) * 0.2, compression="lzf")
+    f.create_dataset("wo", data=rng.standard_normal((C, H * D)) * 0.2)
+    f.create_dataset("bv", data=rng.standard_normal(G * D) * 0.1)
+    f.create_dataset("norm_bias", data=rng.standard_normal(C) * 0.1)
+    f.create_group("extra").create_dataset("ignored", data=np.arange(3))
+    f.attrs["num_heads"] = np.uint8(H)
+    f.attrs["num_kv_heads"] = np.int16(G)
+    f.attrs["head_dim"] = D
+    f.attrs["causal"] = True
+    f.attrs["norm"] = np.bytes_("rmsnorm")
+    f.attrs["norm_position"] = "pre"
+    f.attrs["softmax_scale"] = np.float32(0.7)
+    f.attrs["comment"] = "attributes outside the schema are ignored"
+PY
+  for P in 1 3; do
+    run $P "$build/attn_hpc" -q -o out$P.h5 in.h5
+    "$PYTHON" "$here/reference.py" in.h5 --check out$P.h5
+  done
+  "$build/attn_compare" out3.h5 out1.h5
+  ;;
+*) echo "usage: extra.sh determinism|split|override|output|memory|foreign BUILD WORK" >&2; exit 2 ;;
 esac
 echo "extra $mode: 1 passed, 0 failed"

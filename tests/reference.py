@@ -43,7 +43,8 @@ def _int_attr(attrs, name, default):
     if name not in attrs:
         return default
     v = _scalar(name, attrs[name])
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+    # A boolean (h5py stores it as an enum over an integer) counts as 0 or 1.
+    if not isinstance(v, (bool, np.bool_, int, np.integer)):
         raise InputError(f"attribute {name} must be an integer, got {v!r}")
     return int(v)
 
