@@ -4,6 +4,7 @@
 #include "attn/output.h"
 
 #include "attn/fault.h"
+#include "attn/platform.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -161,7 +162,8 @@ static herr_t put_provenance(hid_t f, const attn_prov_t *p, const char *when, co
   rc |= put_str(g, "utc_time", when);
   rc |= put_int(g, "ranks", p->ranks);
   rc |= put_str(g, "grid", grid);
-  rc |= put_int(g, "threads_per_rank", p->threads);
+  rc |= put_int(g, "threads_per_rank", p->threads); /* OpenMP and BLIS alike */
+  rc |= put_str(g, "blis_kernel_set", attn_blis_arch_name());
   rc |= put_str(g, "input", inabs);
   rc |= put_str(g, "hdf5_version", H5_VERS_INFO);
   H5Gclose(g);
