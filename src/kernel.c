@@ -365,7 +365,10 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
 #pragma omp for schedule(dynamic, 1)
     for (int64_t task = 0; task < ntask; task++) {
       if (!S) continue;
-      const int64_t b = task / (Hl * nqt), h = (task / nqt) % Hl, it = task % nqt;
+      /* Query tiles last to first: with a causal mask the late tiles see the
+       * most keys, and handing out the big tasks first keeps the dynamic
+       * schedule from ending on one long task. */
+      const int64_t b = task / (Hl * nqt), h = (task / nqt) % Hl, it = nqt - 1 - task % nqt;
       const int64_t g = h / group, i0 = qt[it].first, tq = qt[it].count;
       const int64_t qlo = qpos[i0], qhi = qpos[i0 + tq - 1];
       float *qp = (float *)q + (b * nq + i0) * ldq + h * D;
