@@ -24,7 +24,7 @@ ATTN_ARGS=${ATTN_ARGS:-}                     # more attn_hpc options, e.g. --cau
 STUDY_DIR=${STUDY_DIR:-strong-$(date +%Y%m%d-%H%M%S)}
 TIME=${TIME:-00:30:00}                       # time limit per point
 PARTITION=${PARTITION:-}                     # empty: the default partition
-ACCOUNT=${ACCOUNT:-}
+ACCOUNT=${ACCOUNT:-}                         # empty: the default account
 EXCLUSIVE=${EXCLUSIVE:-1}                    # 1: whole nodes per point (clean timings)
 LAUNCHER=${LAUNCHER:-srun}                   # srun (--mpi=pmix) or mpirun
 BIND=${BIND:-cores}                          # cores or none
@@ -35,67 +35,19 @@ SBATCH_EXTRA=${SBATCH_EXTRA:-}               # more sbatch options for every job
 
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ATTN_SCRIPTS=${ATTN_SCRIPTS:-$(cd "$HERE/../scripts" && pwd)}
-WAIT=0
-case "${1:-}" in
-  --wait) WAIT=1 ;;
-  "") ;;
-  -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "attn_strong: error: unknown option '$1' (only --wait)" >&2; exit 2 ;;
-esac
+PROG=attn_strong STUDY=strong
+# shellcheck source-path=SCRIPTDIR source=study_common.sh
+source "$HERE/study_common.sh" || exit 1
+study_args "$@"
 
-die() { echo "attn_strong: error: $*" >&2; exit 1; }
-[ -x "$ATTN_BIN/attn_hpc" ] || die "$ATTN_BIN/attn_hpc not found (edit ATTN_BIN)"
+study_need attn_hpc
 [ -r "$INPUT" ] || die "input '$INPUT' not readable (edit INPUT)"
-command -v sbatch >/dev/null || die "sbatch not found"
 INPUT=$(cd "$(dirname "$INPUT")" && pwd)/$(basename "$INPUT")
-mkdir -p "$STUDY_DIR/logs" "$STUDY_DIR/timing" || die "cannot create $STUDY_DIR"
-STUDY_DIR=$(cd "$STUDY_DIR" && pwd)
-
-common=(--parsable --kill-on-invalid-dep=yes --time="$TIME" --output="$STUDY_DIR/logs/%x-%j.out")
-[ -n "$PARTITION" ] && common+=(--partition="$PARTITION")
-[ -n "$ACCOUNT" ] && common+=(--account="$ACCOUNT")
-# shellcheck disable=SC2206
-[ -n "$SBATCH_EXTRA" ] && common+=($SBATCH_EXTRA)
+study_prepare
 exported="ALL,ATTN_BIN=$ATTN_BIN,STUDY_DIR=$STUDY_DIR,INPUT=$INPUT,REPEATS=$REPEATS,LAUNCHER=$LAUNCHER,BIND=$BIND"
 
-grid_for() {
-  local kv
-  for kv in $GRIDS; do
-    [ "${kv%%=*}" = "$1" ] && { echo "${kv#*=}"; return; }
-  done
-}
-
-echo "attn_strong: study in $STUDY_DIR, input $INPUT"
-prev="" expect="" ids=""
+say "study in $STUDY_DIR, input $INPUT"
 for p in $RANKS; do
-  nodes=$(((p + RANKS_PER_NODE - 1) / RANKS_PER_NODE))
-  per_node=$((p < RANKS_PER_NODE ? p : RANKS_PER_NODE))
-  dep=()
-  [ -n "$prev" ] && dep=(--dependency="afterany:$prev")
-  excl=()
-  [ "$EXCLUSIVE" = 1 ] && excl=(--exclusive)
-  # ATTN_ARGS may hold commas: pass it through the environment, not --export.
-  id=$(GRID=$(grid_for "$p") ATTN_ARGS=$ATTN_ARGS sbatch "${common[@]}" "${dep[@]}" "${excl[@]}" \
-    --job-name="attn-strong-p$p" --nodes="$nodes" --ntasks="$p" \
-    --ntasks-per-node="$per_node" --cpus-per-task="$THREADS" \
-    --export="$exported" "$HERE/attn_point.sbatch") || die "sbatch of the $p-rank point failed"
-  id=${id%%;*}
-  echo "attn_strong: $p ranks x $THREADS threads on $nodes node(s): job $id"
-  prev=$id ids="$ids $id" expect="$expect p$p-t$THREADS"
+  study_submit_point "$p" "" ""
 done
-[ -n "$prev" ] || die "RANKS is empty"
-
-collect=(--job-name=attn-strong-collect --ntasks=1 --cpus-per-task=1
-  --dependency="afterany:$prev"
-  --export="ALL,ATTN_SCRIPTS=$ATTN_SCRIPTS,STUDY_DIR=$STUDY_DIR,STUDY=strong,PHYS_CORES=$PHYS_CORES,PYTHON=$PYTHON")
-if [ $WAIT = 1 ]; then
-  echo "attn_strong: collect job waits for$ids; waiting (sbatch --wait)"
-  EXPECT_POINTS=${expect# } sbatch "${common[@]}" "${collect[@]}" --wait "$HERE/attn_collect.sbatch"
-  rc=$?
-  echo "attn_strong: study finished with exit $rc: $STUDY_DIR/strong.csv"
-  exit $rc
-fi
-id=$(EXPECT_POINTS=${expect# } sbatch "${common[@]}" "${collect[@]}" "$HERE/attn_collect.sbatch") ||
-  die "sbatch of the collect job failed"
-echo "attn_strong: collect job ${id%%;*}; results will be in $STUDY_DIR"
+study_submit_collect

@@ -45,77 +45,21 @@ SBATCH_EXTRA=${SBATCH_EXTRA:-}               # more sbatch options for every job
 
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ATTN_SCRIPTS=${ATTN_SCRIPTS:-$(cd "$HERE/../scripts" && pwd)}
-WAIT=0
-case "${1:-}" in
-  --wait) WAIT=1 ;;
-  "") ;;
-  -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "attn_weak: error: unknown option '$1' (only --wait)" >&2; exit 2 ;;
-esac
+PROG=attn_weak STUDY=weak
+# shellcheck source-path=SCRIPTDIR source=study_common.sh
+source "$HERE/study_common.sh" || exit 1
+study_args "$@"
 
-die() { echo "attn_weak: error: $*" >&2; exit 1; }
-[ -x "$ATTN_BIN/attn_hpc" ] || die "$ATTN_BIN/attn_hpc not found (edit ATTN_BIN)"
-[ -x "$ATTN_BIN/attn_gen" ] || die "$ATTN_BIN/attn_gen not found (edit ATTN_BIN)"
-command -v sbatch >/dev/null || die "sbatch not found"
+study_need attn_hpc attn_gen
 case "$WEAK_MODE" in memory | work) ;; *) die "WEAK_MODE must be memory or work" ;; esac
-mkdir -p "$STUDY_DIR/logs" "$STUDY_DIR/timing" || die "cannot create $STUDY_DIR"
-STUDY_DIR=$(cd "$STUDY_DIR" && pwd)
-
-common=(--parsable --kill-on-invalid-dep=yes --time="$TIME" --output="$STUDY_DIR/logs/%x-%j.out")
-[ -n "$PARTITION" ] && common+=(--partition="$PARTITION")
-[ -n "$ACCOUNT" ] && common+=(--account="$ACCOUNT")
-# shellcheck disable=SC2206
-[ -n "$SBATCH_EXTRA" ] && common+=($SBATCH_EXTRA)
+study_prepare
 exported="ALL,ATTN_BIN=$ATTN_BIN,STUDY_DIR=$STUDY_DIR,REPEATS=$REPEATS,LAUNCHER=$LAUNCHER,BIND=$BIND,GEN_SEED=$GEN_SEED"
 
-grid_for() {
-  local kv
-  for kv in $GRIDS; do
-    [ "${kv%%=*}" = "$1" ] && { echo "${kv#*=}"; return; }
-  done
-}
-
-# tokens P: T for P ranks
 p0=${RANKS%% *}
-tokens() {
-  awk -v t0="$T0" -v p="$1" -v p0="$p0" -v mode="$WEAK_MODE" -v r="$T_ROUND" 'BEGIN {
-    t = (mode == "memory") ? t0 * p / p0 : t0 * sqrt(p / p0)
-    t = int(t / r + 0.5) * r; if (t < r) t = r; print t }'
-}
-
-echo "attn_weak: study in $STUDY_DIR, T0=$T0 at $p0 rank(s), mode $WEAK_MODE, shape $GEN_ARGS"
-prev="" expect="" ids=""
+say "study in $STUDY_DIR, T0=$T0 at $p0 rank(s), mode $WEAK_MODE, shape $GEN_ARGS"
 for p in $RANKS; do
-  nodes=$(((p + RANKS_PER_NODE - 1) / RANKS_PER_NODE))
-  per_node=$((p < RANKS_PER_NODE ? p : RANKS_PER_NODE))
-  t=$(tokens "$p")
-  dep=()
-  [ -n "$prev" ] && dep=(--dependency="afterany:$prev")
-  excl=()
-  [ "$EXCLUSIVE" = 1 ] && excl=(--exclusive)
-  # GEN_ARGS and ATTN_ARGS hold spaces: pass them through the environment.
-  id=$(GEN_T=$t GEN_ARGS=$GEN_ARGS GRID=$(grid_for "$p") ATTN_ARGS=$ATTN_ARGS \
-    sbatch "${common[@]}" "${dep[@]}" "${excl[@]}" \
-    --job-name="attn-weak-p$p" --nodes="$nodes" --ntasks="$p" \
-    --ntasks-per-node="$per_node" --cpus-per-task="$THREADS" \
-    --export="$exported" "$HERE/attn_point.sbatch") || die "sbatch of the $p-rank point failed"
-  id=${id%%;*}
-  echo "attn_weak: $p ranks x $THREADS threads on $nodes node(s), T=$t: job $id"
-  prev=$id ids="$ids $id" expect="$expect p$p-t$THREADS-T$t"
+  t=$(weak_tokens "$T0" "$p" "$p0" "$WEAK_MODE" "$T_ROUND")
+  # each point makes its own input: attn_gen $GEN_ARGS -T $t inside the job
+  study_submit_point "$p" "-T$t" ", T=$t" GEN_T="$t" GEN_ARGS="$GEN_ARGS"
 done
-[ -n "$prev" ] || die "RANKS is empty"
-
-collect=(--job-name=attn-weak-collect --ntasks=1 --cpus-per-task=1
-  --dependency="afterany:$prev"
-  --export="ALL,ATTN_SCRIPTS=$ATTN_SCRIPTS,STUDY_DIR=$STUDY_DIR,STUDY=weak,PHYS_CORES=$PHYS_CORES,PYTHON=$PYTHON")
-if [ $WAIT = 1 ]; then
-  echo "attn_weak: collect job waits for$ids; waiting (sbatch --wait)"
-  EXPECT_POINTS=${expect# } sbatch "${common[@]}" "${collect[@]}" --wait "$HERE/attn_collect.sbatch"
-  rc=$?
-  echo "attn_weak: study finished with exit $rc: $STUDY_DIR/weak.csv"
-  exit $rc
-fi
-id=$(EXPECT_POINTS=${expect# } sbatch "${common[@]}" "${collect[@]}" "$HERE/attn_collect.sbatch") ||
-  die "sbatch of the collect job failed"
-echo "attn_weak: collect job ${id%%;*}; results will be in $STUDY_DIR"
+study_submit_collect

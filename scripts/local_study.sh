@@ -57,8 +57,10 @@ if [ -z "${PYTHON:-}" ]; then
   done
 fi
 
-die() { echo "local_study: error: $*" >&2; exit 1; }
-say() { echo "local_study: $*"; }
+# say, die, grid_for and weak_tokens: shared with the Slurm studies
+PROG=local_study
+# shellcheck source-path=SCRIPTDIR source=../jobs/study_common.sh
+source "$HERE/../jobs/study_common.sh" || exit 1
 for exe in attn_hpc attn_gen attn_compare; do
   [ -x "$ATTN_BIN/$exe" ] || die "$ATTN_BIN/$exe not found (set ATTN_BIN)"
 done
@@ -71,18 +73,9 @@ ROOT_OPT=()
 [ "$(id -u)" = 0 ] && ROOT_OPT=(--allow-run-as-root)
 export HDF5_USE_FILE_LOCKING=FALSE OMP_NUM_THREADS=$THREADS BLIS_NUM_THREADS=$THREADS
 
-grid_for() {
-  local kv
-  for kv in $GRIDS; do
-    [ "${kv%%=*}" = "$1" ] && { echo "${kv#*=}"; return; }
-  done
-}
 p0=${RANKS%% *}
 tokens() {
-  if [ "$STUDY" = strong ]; then echo "$T0"; return; fi
-  awk -v t0="$T0" -v p="$1" -v p0="$p0" -v mode="$WEAK_MODE" 'BEGIN {
-    t = (mode == "memory") ? t0 * p / p0 : t0 * sqrt(p / p0)
-    t = int(t / 64 + 0.5) * 64; if (t < 64) t = 64; print t }'
+  if [ "$STUDY" = strong ]; then echo "$T0"; else weak_tokens "$T0" "$1" "$p0" "$WEAK_MODE" 64; fi
 }
 
 # run P OUTFILE INPUT [attn_hpc options...]
