@@ -245,6 +245,12 @@ attn_err_t attn_h5_read_config(hid_t file, attn_config_t *cfg) {
                      got);
   }
   cfg->x_rank = nd;
+  for (int i = 0; i < nd; i++)
+    if (dims[i] > (hsize_t)1 << 56) {
+      char got[128];
+      format_dims(got, sizeof got, nd, dims);
+      return attn_fail(ATTN_ERR_INPUT, "dataset /x has shape %s, too large to address", got);
+    }
   cfg->B = nd == 3 ? (int64_t)dims[0] : 1;
   cfg->T = (int64_t)dims[nd - 2];
   cfg->C = (int64_t)dims[nd - 1];
@@ -322,6 +328,29 @@ attn_err_t attn_h5_read_config(hid_t file, attn_config_t *cfg) {
     cfg->scale = dv;
   }
 
+  /* Bounds that keep every size product in 64 bits: a crafted file (say
+   * num_heads = 2^62 + 1, whose H*D wraps to a small number) is rejected
+   * here instead of overflowing later. */
+  const long long lim = 1LL << 24;
+  if (cfg->H > lim || cfg->G > lim || cfg->D > lim)
+    return attn_fail(ATTN_ERR_INPUT, "attribute %s = %lld is too large (at most %lld)",
+                     cfg->H > lim   ? "num_heads"
+                     : cfg->G > lim ? "num_kv_heads"
+                                    : "head_dim",
+                     (long long)(cfg->H > lim   ? cfg->H
+                                 : cfg->G > lim ? cfg->G
+                                                : cfg->D),
+                     lim);
+  int64_t bt, btc, bthd, hdc;
+  if (__builtin_mul_overflow(cfg->B, cfg->T, &bt) || __builtin_mul_overflow(bt, cfg->C, &btc) ||
+      __builtin_mul_overflow(bt, cfg->H * cfg->D, &bthd) ||
+      __builtin_mul_overflow(cfg->H * cfg->D, cfg->C, &hdc) || btc > (1LL << 56) ||
+      bthd > (1LL << 56) || hdc > (1LL << 56))
+    return attn_fail(ATTN_ERR_INPUT,
+                     "dataset /x [B=%lld, T=%lld, C=%lld] with num_heads * "
+                     "head_dim = %lld is too large to address",
+                     (long long)cfg->B, (long long)cfg->T, (long long)cfg->C,
+                     (long long)(cfg->H * cfg->D));
   const int64_t HD = cfg->H * cfg->D, GD = cfg->G * cfg->D, C = cfg->C;
   const int64_t s_wq[2] = {HD, C}, s_wkv[2] = {GD, C}, s_wo[2] = {C, HD};
   ATTN_TRY(dataset_expect(file, "/wq", 1, 2, s_wq, &present));
@@ -406,11 +435,15 @@ static int nth_piece(const attn_block_t *blk, int nblk, int64_t max_elems, int64
 static attn_err_t transfer_blocks(MPI_Comm comm, hid_t dset, const char *name, int writing,
                                   const attn_block_t *blk, int nblk, float *buf) {
   const int64_t max_elems = attn_io_max_bytes() / (int64_t)sizeof(float);
-  long long mine = count_pieces(blk, nblk, max_elems), most = 0;
-  ATTN_MPI(MPI_Allreduce(&mine, &most, 1, MPI_LONG_LONG, MPI_MAX, comm));
-
   int64_t *offset = malloc((size_t)(nblk + 1) * sizeof *offset);
-  if (!offset) return attn_fail(ATTN_ERR_INTERNAL, "out of memory");
+  /* One all-reduce settles both the call count and whether anyone lacks
+   * memory, so that either all ranks transfer or none does. */
+  long long mine[2] = {count_pieces(blk, nblk, max_elems), offset == NULL}, most[2] = {0, 0};
+  ATTN_MPI(MPI_Allreduce(mine, most, 2, MPI_LONG_LONG, MPI_MAX, comm));
+  if (most[1]) {
+    free(offset);
+    return attn_fail(ATTN_ERR_INTERNAL, "out of memory for the transfer of %s", name);
+  }
   offset[0] = 0;
   for (int i = 0; i < nblk; i++)
     offset[i + 1] = offset[i] + blk[i].nr * blk[i].nc;
@@ -423,11 +456,11 @@ static attn_err_t transfer_blocks(MPI_Comm comm, hid_t dset, const char *name, i
   float dummy = 0.0f;
   /* Every rank makes `most` calls; errors are recorded but the loop goes on
    * so that no rank is left waiting in a collective transfer. */
-  for (int64_t k = 0; k < most; k++) {
+  for (int64_t k = 0; k < most[0]; k++) {
     piece_t p;
     hid_t msp;
     float *base = &dummy;
-    if (k < mine && nth_piece(blk, nblk, max_elems, k, &p)) {
+    if (k < mine[0] && nth_piece(blk, nblk, max_elems, k, &p)) {
       hsize_t mdims[2] = {(hsize_t)blk[p.blk].nr, (hsize_t)blk[p.blk].nc};
       hsize_t mstart[2] = {(hsize_t)p.mr0, (hsize_t)p.mc0};
       hsize_t mcount[2] = {(hsize_t)p.part.nr, (hsize_t)p.part.nc};

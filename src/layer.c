@@ -29,8 +29,11 @@ attn_err_t attn_grid_setup(MPI_Comm world, int PH, int PS, int threads, attn_gri
   g->hg = g->rank / PS;
   g->sb = g->rank % PS;
   g->threads = threads;
-  ATTN_MPI(MPI_Comm_split(world, g->hg, g->sb, &g->ring));
-  ATTN_MPI(MPI_Comm_split(world, g->sb, g->hg, &g->heads));
+  /* Both splits are collective: make both before checking either. */
+  int rc1 = MPI_Comm_split(world, g->hg, g->sb, &g->ring);
+  int rc2 = MPI_Comm_split(world, g->sb, g->hg, &g->heads);
+  ATTN_MPI(rc1);
+  ATTN_MPI(rc2);
   ATTN_MPI(MPI_Comm_set_errhandler(g->ring, MPI_ERRORS_RETURN));
   ATTN_MPI(MPI_Comm_set_errhandler(g->heads, MPI_ERRORS_RETURN));
   return ATTN_OK;
@@ -167,21 +170,24 @@ static attn_err_t phase_read(const attn_grid_t *g, hid_t file, const attn_config
   free(xblk);
   ATTN_TRY(attn_agree(g->world, err));
 
+  /* Every rank makes every read, whatever failed before: the reads are
+   * collective, and a non-finite value seen in one rank's slice must not
+   * make that rank skip reads the others are making. The first error wins. */
   const int64_t qh0 = g->hg * HlD, kh0 = g->hg * GlD;
   attn_block_t bwq = {qh0, HlD, 0, C}, bwk = {kh0, GlD, 0, C}, bwo = {0, C, qh0, HlD};
-  err = attn_h5_read_blocks(g->world, file, "/wq", &bwq, 1, s->wq);
-  if (err == ATTN_OK) err = attn_h5_read_blocks(g->world, file, "/wk", &bwk, 1, s->wk);
-  if (err == ATTN_OK) err = attn_h5_read_blocks(g->world, file, "/wv", &bwk, 1, s->wv);
-  if (err == ATTN_OK) err = attn_h5_read_blocks(g->world, file, "/wo", &bwo, 1, s->wo);
-  ATTN_TRY(attn_agree(g->world, err));
-  err = read_vec(g->world, file, "/bq", cfg->has_bq, qh0, HlD, 0.0f, s->bq);
-  if (err == ATTN_OK) err = read_vec(g->world, file, "/bk", cfg->has_bk, kh0, GlD, 0.0f, s->bk);
-  if (err == ATTN_OK) err = read_vec(g->world, file, "/bv", cfg->has_bv, kh0, GlD, 0.0f, s->bv);
-  if (err == ATTN_OK) err = read_vec(g->world, file, "/bo", cfg->has_bo, 0, C, 0.0f, s->bo);
-  if (err == ATTN_OK)
-    err = read_vec(g->world, file, "/norm_weight", cfg->has_norm_weight, 0, C, 1.0f, s->nw);
-  if (err == ATTN_OK)
-    err = read_vec(g->world, file, "/norm_bias", cfg->has_norm_bias, 0, C, 0.0f, s->nb);
+  attn_err_t e[10];
+  e[0] = attn_h5_read_blocks(g->world, file, "/wq", &bwq, 1, s->wq);
+  e[1] = attn_h5_read_blocks(g->world, file, "/wk", &bwk, 1, s->wk);
+  e[2] = attn_h5_read_blocks(g->world, file, "/wv", &bwk, 1, s->wv);
+  e[3] = attn_h5_read_blocks(g->world, file, "/wo", &bwo, 1, s->wo);
+  e[4] = read_vec(g->world, file, "/bq", cfg->has_bq, qh0, HlD, 0.0f, s->bq);
+  e[5] = read_vec(g->world, file, "/bk", cfg->has_bk, kh0, GlD, 0.0f, s->bk);
+  e[6] = read_vec(g->world, file, "/bv", cfg->has_bv, kh0, GlD, 0.0f, s->bv);
+  e[7] = read_vec(g->world, file, "/bo", cfg->has_bo, 0, C, 0.0f, s->bo);
+  e[8] = read_vec(g->world, file, "/norm_weight", cfg->has_norm_weight, 0, C, 1.0f, s->nw);
+  e[9] = read_vec(g->world, file, "/norm_bias", cfg->has_norm_bias, 0, C, 0.0f, s->nb);
+  for (int i = 0; i < 10 && err == ATTN_OK; i++)
+    err = e[i];
   return attn_agree(g->world, err);
 }
 
@@ -304,7 +310,8 @@ static attn_err_t phase_combine(const attn_grid_t *g, const attn_config_t *cfg, 
                                 attn_result_t *res, attn_stats_t *st) {
   const int64_t C = cfg->C, HlD = s->Hl * s->D, PH = g->PH;
   const int64_t r0 = attn_part_start(s->rows, PH, g->hg), nr = attn_part_len(s->rows, PH, g->hg);
-  const int64_t chunk_rows = mpi_max_count() / C > 0 ? mpi_max_count() / C : 1;
+  /* A round's counts add up to PH * chunk_rows * C, which MPI sums in an int. */
+  const int64_t chunk_rows = mpi_max_count() / (C * PH) > 0 ? mpi_max_count() / (C * PH) : 1;
   const int64_t rounds = attn_chunk_count(attn_part_len(s->rows, PH, 0), chunk_rows);
   int *counts = malloc((size_t)PH * sizeof *counts);
   float *pack = rounds > 1 ? malloc((size_t)(PH * chunk_rows * C) * sizeof(float)) : NULL;

@@ -2,11 +2,13 @@
  * have agreed on them, so every rank stops together with one message. */
 #include <blis.h>
 #include <hdf5.h>
+#include <limits.h>
 #include <mpi.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attn/cli.h"
@@ -96,21 +98,51 @@ static attn_err_t run(int argc, char **argv, int rank, int size, attn_cli_t *cli
     err = attn_layer_forward(&grid, file, &cfg, &res, &st, progress);
   }
   H5Fclose(file);
+  /* Output and timing report are both written under temporary names and
+   * moved into place only when both exist: a failed run leaves neither. */
+  char tmp_out[PATH_MAX + 64] = "", tmp_timing[PATH_MAX + 64] = "";
+  int written = 0;
   if (err == ATTN_OK) {
     char *cmd = join_args(argc, argv);
     attn_prov_t prov = {cmd ? cmd : argv[0], cli->input, size, PH, PS, cli->threads};
     if (progress) fprintf(progress, "attn_hpc: write\n");
     double t0 = MPI_Wtime();
-    err = attn_output_write(world, cli->output, cli->force, &cfg, &prov, &res);
+    err = attn_output_write(world, cli->output, &cfg, &prov, &res, tmp_out, sizeof tmp_out);
     st.sec[ATTN_PH_WRITE] = MPI_Wtime() - t0;
+    written = err == ATTN_OK;
     free(cmd);
   }
   attn_result_free(&res);
   if (err == ATTN_OK) {
     st.sec[ATTN_PH_TOTAL] = MPI_Wtime() - t_start;
-    err = attn_agree(world, attn_timing_report(world, &st, &cfg, PH, PS, cli->threads, cli->timing,
+    /* A regular file goes through a temporary name; a device or pipe
+     * (/dev/stdout, a FIFO) is written directly: renaming over it would
+     * replace the device node. */
+    struct stat ts;
+    int direct = cli->timing && stat(cli->timing, &ts) == 0 && !S_ISREG(ts.st_mode);
+    if (rank == 0 && cli->timing && !direct)
+      snprintf(tmp_timing, sizeof tmp_timing, "%s.tmp.%ld", cli->timing, (long)getpid());
+    err = attn_agree(world, attn_timing_report(world, &st, &cfg, PH, PS, cli->threads,
+                                               !cli->timing ? NULL
+                                               : direct     ? cli->timing
+                                                            : tmp_timing,
                                                rank == 0 && cli->verbosity >= 2 ? stdout : NULL));
   }
+  if (err == ATTN_OK)
+    err = attn_output_commit(world, tmp_out, cli->output, cli->force);
+  else if (written)
+    attn_output_discard(world, tmp_out);
+  if (rank == 0 && tmp_timing[0]) {
+    attn_err_t terr = ATTN_OK;
+    if (err != ATTN_OK)
+      unlink(tmp_timing);
+    else if (rename(tmp_timing, cli->timing) != 0)
+      terr =
+          attn_fail(ATTN_ERR_IO, "cannot move the timing report into place as '%s'", cli->timing);
+    if (terr != ATTN_OK) unlink(tmp_timing);
+    if (err == ATTN_OK) err = terr;
+  }
+  err = attn_agree(world, err);
   if (err == ATTN_OK && rank == 0 && cli->verbosity >= 1) {
     double total = MPI_Wtime() - t_start;
     printf("attn_hpc: wrote %s: /y [%lld, %lld, %lld] in %.3f s, %.2f GFLOP/s, %d ranks (grid "

@@ -43,6 +43,18 @@ static attn_err_t check_folder(const char *path, const char *what) {
   return ATTN_OK;
 }
 
+/* A path with its folder resolved (the file itself need not exist). */
+static void canon_path(const char *path, char *out, size_t cap) {
+  char dir[PATH_MAX], real[PATH_MAX];
+  dir_of(path, dir, sizeof dir);
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  if (realpath(dir, real))
+    snprintf(out, cap, "%s/%s", real, base);
+  else
+    snprintf(out, cap, "%s", path);
+}
+
 attn_err_t attn_paths_check(const char *input, const char *output, const char *timing, int force) {
   struct stat si, so;
   if (stat(input, &si) != 0)
@@ -66,6 +78,12 @@ attn_err_t attn_paths_check(const char *input, const char *output, const char *t
       return attn_fail(ATTN_ERR_IO, "output '%s' exists; use --force to replace it", output);
   }
   if (timing) {
+    char ct[2 * PATH_MAX], co[2 * PATH_MAX];
+    canon_path(timing, ct, sizeof ct);
+    canon_path(output, co, sizeof co);
+    if (strcmp(ct, co) == 0)
+      return attn_fail(ATTN_ERR_USAGE, "the timing report '%s' and the output are the same file",
+                       timing);
     ATTN_TRY(check_folder(timing, "timing report"));
     if (stat(timing, &so) == 0 && S_ISDIR(so.st_mode))
       return attn_fail(ATTN_ERR_IO, "timing report '%s' is a folder", timing);
@@ -143,13 +161,21 @@ static attn_err_t bcast_str(MPI_Comm comm, const char *in, char **out) {
   long long n = rank == 0 ? (long long)strlen(in) + 1 : 0;
   ATTN_MPI(MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, comm));
   *out = malloc((size_t)n);
-  if (!*out) return attn_fail(ATTN_ERR_INTERNAL, "out of memory");
+  /* Every rank learns whether any lacks memory before the second broadcast. */
+  int bad = *out == NULL, any = 0;
+  ATTN_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (any) {
+    free(*out);
+    *out = NULL;
+    return attn_fail(ATTN_ERR_INTERNAL, "out of memory");
+  }
   if (rank == 0) memcpy(*out, in, (size_t)n);
   ATTN_MPI(MPI_Bcast(*out, (int)n, MPI_CHAR, 0, comm));
   return ATTN_OK;
 }
 
-static herr_t put_provenance(hid_t f, const attn_prov_t *p, const char *when, const char *inabs) {
+static herr_t put_provenance(hid_t f, const attn_prov_t *p, const char *when, const char *inabs,
+                             const char *arch) {
   hid_t g = H5Gcreate2(f, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return -1;
   char grid[64];
@@ -163,7 +189,7 @@ static herr_t put_provenance(hid_t f, const attn_prov_t *p, const char *when, co
   rc |= put_int(g, "ranks", p->ranks);
   rc |= put_str(g, "grid", grid);
   rc |= put_int(g, "threads_per_rank", p->threads); /* OpenMP and BLIS alike */
-  rc |= put_str(g, "blis_kernel_set", attn_blis_arch_name());
+  rc |= put_str(g, "blis_kernel_set", arch);
   rc |= put_str(g, "input", inabs);
   rc |= put_str(g, "hdf5_version", H5_VERS_INFO);
   H5Gclose(g);
@@ -173,7 +199,7 @@ static herr_t put_provenance(hid_t f, const attn_prov_t *p, const char *when, co
 /* Everything between creating the temporary file and closing it. */
 static attn_err_t write_file(MPI_Comm comm, const char *tmp, const attn_config_t *cfg,
                              const attn_prov_t *prov, const char *when, const char *inabs,
-                             const attn_result_t *res) {
+                             const char *arch, const attn_result_t *res) {
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
   H5Pset_all_coll_metadata_ops(fapl, 1);
@@ -193,7 +219,7 @@ static attn_err_t write_file(MPI_Comm comm, const char *tmp, const attn_config_t
   H5Sclose(sp);
   if (d < 0)
     err = attn_fail(ATTN_ERR_IO, "cannot create dataset /y in '%s'", tmp);
-  else if (put_config(f, cfg) < 0 || put_provenance(f, prov, when, inabs) < 0)
+  else if (put_config(f, cfg) < 0 || put_provenance(f, prov, when, inabs, arch) < 0)
     err = attn_fail(ATTN_ERR_IO, "cannot write the attributes of '%s'", tmp);
   err = attn_agree(comm, err);
   if (err == ATTN_OK)
@@ -203,12 +229,14 @@ static attn_err_t write_file(MPI_Comm comm, const char *tmp, const attn_config_t
   return attn_agree(comm, err);
 }
 
-attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force, const attn_config_t *cfg,
-                             const attn_prov_t *prov, const attn_result_t *res) {
+attn_err_t attn_output_write(MPI_Comm comm, const char *output, const attn_config_t *cfg,
+                             const attn_prov_t *prov, const attn_result_t *res, char *tmp_out,
+                             size_t cap) {
   int rank;
   ATTN_MPI(MPI_Comm_rank(comm, &rank));
-  char tmp0[PATH_MAX + 64] = "", when0[64] = "", inabs0[PATH_MAX] = "";
+  char when0[64] = "", inabs0[PATH_MAX] = "";
   attn_err_t err = ATTN_OK;
+  tmp_out[0] = '\0';
   if (rank == 0) err = attn_space_check(output, cfg->B * cfg->T * cfg->C * (int64_t)sizeof(float));
   if (rank == 0 && err == ATTN_OK) {
     char dir[PATH_MAX / 2];
@@ -217,15 +245,20 @@ attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force, const
     base = base ? base + 1 : output;
     int fd = -1;
     errno = ENAMETOOLONG;
-    if ((size_t)snprintf(tmp0, sizeof tmp0, "%s/.%.*s.tmp.XXXXXX", dir, PATH_MAX / 2, base) <
-        sizeof tmp0)
-      fd = mkstemp(tmp0);
-    if (fd >= 0) attn_cleanup_arm(tmp0);
-    if (fd < 0)
+    if ((size_t)snprintf(tmp_out, cap, "%s/.%.*s.tmp.XXXXXX", dir, PATH_MAX / 2, base) < cap)
+      fd = mkstemp(tmp_out);
+    if (fd < 0) {
       err = attn_fail(ATTN_ERR_IO, "cannot create a temporary file in '%s': %s", dir,
                       strerror(errno));
-    else
+      tmp_out[0] = '\0';
+    } else {
+      attn_cleanup_arm(tmp_out);
+      /* mkstemp makes the file 0600; the result should have the usual mode. */
+      mode_t mask = umask(0);
+      umask(mask);
+      fchmod(fd, 0666 & ~mask);
       close(fd);
+    }
     time_t now = time(NULL);
     struct tm tmv;
     strftime(when0, sizeof when0, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tmv));
@@ -233,25 +266,59 @@ attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force, const
   }
   err = attn_agree(comm, err);
   if (err != ATTN_OK) return err;
-  char *tmp = NULL, *when = NULL, *inabs = NULL;
-  err = bcast_str(comm, tmp0, &tmp);
+  /* Attribute values must be the same on every rank: rank 0's are sent. */
+  char *tmp = NULL, *when = NULL, *inabs = NULL, *cmd = NULL, *arch = NULL;
+  err = bcast_str(comm, tmp_out, &tmp);
   if (err == ATTN_OK) err = bcast_str(comm, when0, &when);
   if (err == ATTN_OK) err = bcast_str(comm, inabs0, &inabs);
+  if (err == ATTN_OK) err = bcast_str(comm, prov->command_line, &cmd);
+  if (err == ATTN_OK) err = bcast_str(comm, rank == 0 ? attn_blis_arch_name() : "", &arch);
   err = attn_agree(comm, err);
   attn_fault_point(rank, "write");
-  if (err == ATTN_OK) err = write_file(comm, tmp, cfg, prov, when, inabs, res);
-  if (err == ATTN_OK && rank == 0) {
-    int rc = force ? rename(tmp0, output)
-                   : renameat2(AT_FDCWD, tmp0, AT_FDCWD, output, RENAME_NOREPLACE);
+  if (err == ATTN_OK) {
+    attn_prov_t p = *prov;
+    p.command_line = cmd;
+    err = write_file(comm, tmp, cfg, &p, when, inabs, arch, res);
+  }
+  if (err != ATTN_OK) attn_output_discard(comm, tmp_out);
+  free(tmp);
+  free(when);
+  free(inabs);
+  free(cmd);
+  free(arch);
+  return err;
+}
+
+void attn_output_discard(MPI_Comm comm, const char *tmp) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  if (rank == 0 && tmp[0]) unlink(tmp);
+  if (rank == 0) attn_cleanup_disarm();
+}
+
+/* Move tmp to output without replacing an existing file. Where the file
+ * system cannot rename that way (NFS and others answer EINVAL), a hard link
+ * does the same: it fails when the name exists. */
+static int move_noreplace(const char *tmp, const char *output) {
+  if (renameat2(AT_FDCWD, tmp, AT_FDCWD, output, RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return -1;
+  if (link(tmp, output) != 0) return -1;
+  unlink(tmp);
+  return 0;
+}
+
+attn_err_t attn_output_commit(MPI_Comm comm, const char *tmp, const char *output, int force) {
+  int rank;
+  ATTN_MPI(MPI_Comm_rank(comm, &rank));
+  attn_err_t err = ATTN_OK;
+  if (rank == 0) {
+    int rc = force ? rename(tmp, output) : move_noreplace(tmp, output);
     if (rc != 0)
       err = attn_fail(ATTN_ERR_IO, "cannot move the output into place as '%s': %s", output,
                       strerror(errno));
   }
   err = attn_agree(comm, err);
-  if (err != ATTN_OK && rank == 0) unlink(tmp0);
+  if (err != ATTN_OK) attn_output_discard(comm, tmp);
   if (rank == 0) attn_cleanup_disarm();
-  free(tmp);
-  free(when);
-  free(inabs);
   return err;
 }

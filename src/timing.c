@@ -28,7 +28,9 @@ attn_err_t attn_timing_report(MPI_Comm comm, const attn_stats_t *st, const attn_
   long long mine[NV] = {(long long)st->bytes_sent, (long long)st->tiles,
                         (long long)attn_peak_rss()};
   long long *all = rank == 0 ? malloc((size_t)size * NV * sizeof *all) : NULL;
-  if (rank == 0 && !all) return attn_fail(ATTN_ERR_INTERNAL, "out of memory");
+  int bad = rank == 0 && !all; /* rank 0 tells the others before the gather */
+  ATTN_MPI(MPI_Bcast(&bad, 1, MPI_INT, 0, comm));
+  if (bad) return attn_fail(ATTN_ERR_INTERNAL, "out of memory for the timing report");
   ATTN_MPI(MPI_Gather(mine, NV, MPI_LONG_LONG, all, NV, MPI_LONG_LONG, 0, comm));
   if (rank != 0) return ATTN_OK;
 

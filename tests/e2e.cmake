@@ -24,7 +24,7 @@ foreach(P 2 3 4 5 6 7 8)
     PROCESSORS 2 ENVIRONMENT "${E2E_ENV}")
 endforeach()
 
-foreach(x determinism split override output memory foreign)
+foreach(x determinism split override output memory timing foreign)
   add_test(NAME e2e_${x} COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/extra.sh ${x} $<TARGET_FILE_DIR:attn_hpc> ${E2E_WORK})
   set_tests_properties(e2e_${x} PROPERTIES TIMEOUT 600 LABELS mpi PROCESSORS 2
     ENVIRONMENT "${E2E_ENV}")

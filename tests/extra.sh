@@ -6,6 +6,8 @@
 #   extra.sh override BUILD WORK      --causal / --no-causal override the file
 #   extra.sh output BUILD WORK        output schema, provenance, h5py/h5dump readable
 #   extra.sh memory BUILD WORK        one rank, T = 16384: peak memory far below T^2
+#   extra.sh timing BUILD WORK        --timing: written with the output or not at all;
+#                                     same path as -o refused; a device written directly
 #   extra.sh foreign BUILD WORK       an input written by h5py as other programs do:
 #                                     gzip/lzf chunks, float16, big-endian, float64,
 #                                     small integer and boolean attributes, byte strings
@@ -104,6 +106,23 @@ print(f"memory: peak resident {peak / 2**20:.1f} MiB; one T x T float matrix {sc
 assert peak < scores / 4, "peak memory must stay far below one T x T score matrix"
 PY
   ;;
+timing)
+  gen -o in.h5 -T 20 -C 16 -H 2 --seed 26
+  umask 022
+  run 2 "$build/attn_hpc" -q -o y.h5 --timing t.json in.h5
+  "$PYTHON" -c "import json,sys; r=json.load(open('t.json')); assert r['ranks'] == 2, r"
+  [ "$(stat -c %a y.h5)" = 644 ] || { echo "FAIL: output mode $(stat -c %a y.h5), umask 022"; exit 1; }
+  set +e
+  run 2 "$build/attn_hpc" -q -o z.h5 --timing ./z.h5 in.h5 2>err1; rc1=$?
+  run 2 "$build/attn_hpc" -q -o w.h5 --timing /dev/full in.h5 2>err2; rc2=$?
+  set -e
+  [ $rc1 -eq 2 ] && grep -q "same file" err1 || { echo "FAIL: --timing = -o: exit $rc1"; cat err1; exit 1; }
+  [ $rc2 -eq 4 ] && grep -q "timing report" err2 || { echo "FAIL: --timing /dev/full: exit $rc2"; cat err2; exit 1; }
+  [ -c /dev/full ] || { echo "FAIL: /dev/full is no longer a device"; exit 1; }
+  left=$(ls -A | grep -v -x -e in.h5 -e y.h5 -e t.json -e err1 -e err2 || true)
+  [ -z "$left" ] || { echo "FAIL: left behind: $left"; exit 1; }
+  run 1 "$build/attn_hpc" -q -o v.h5 --timing /dev/stdout in.h5 | grep -q '"software": "attn_hpc"'
+  ;;
 foreign)
   "$PYTHON" - <<'PY'
 import h5py, numpy as np
@@ -133,6 +152,6 @@ PY
   done
   "$build/attn_compare" out3.h5 out1.h5
   ;;
-*) echo "usage: extra.sh determinism|split|override|output|memory|foreign BUILD WORK" >&2; exit 2 ;;
+*) echo "usage: extra.sh determinism|split|override|output|memory|timing|foreign BUILD WORK" >&2; exit 2 ;;
 esac
 echo "extra $mode: 1 passed, 0 failed"

@@ -187,7 +187,7 @@ gen_error -o bad.h5 --causal 2
 gen_error -o bad.h5 --residual yes
 gen_error -o bad.h5 --norm batchnorm
 gen_error -o bad.h5 --norm-position middle
-gen_error -o bad.h5 --eps 0
+gen_error -o bad.h5 --eps -1
 gen_error -o bad.h5 --scale nan
 gen_error -o bad.h5 --dtype float16
 gen_error -o bad.h5 --seed -5

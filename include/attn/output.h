@@ -4,6 +4,7 @@
 #define ATTN_OUTPUT_H
 
 #include <mpi.h>
+#include <stddef.h>
 
 #include "attn/config.h"
 #include "attn/layer.h"
@@ -29,8 +30,16 @@ attn_err_t attn_space_check(const char *output, int64_t bytes);
 
 /* Collective over comm: write /y (rows of res on each rank), the resolved
  * configuration and /provenance to a temporary file in the output's folder,
- * then rename it into place. On failure neither file is left behind. */
-attn_err_t attn_output_write(MPI_Comm comm, const char *output, int force, const attn_config_t *cfg,
-                             const attn_prov_t *prov, const attn_result_t *res);
+ * whose name rank 0 receives in tmp_out[cap]. On failure nothing is left. */
+attn_err_t attn_output_write(MPI_Comm comm, const char *output, const attn_config_t *cfg,
+                             const attn_prov_t *prov, const attn_result_t *res, char *tmp_out,
+                             size_t cap);
+
+/* Collective: rename the temporary file into place (replacing an existing
+ * output only with force); on failure the temporary file is removed. */
+attn_err_t attn_output_commit(MPI_Comm comm, const char *tmp, const char *output, int force);
+
+/* Collective in effect (rank 0 acts): remove the temporary file, if any. */
+void attn_output_discard(MPI_Comm comm, const char *tmp);
 
 #endif

@@ -227,9 +227,9 @@ static void print_help(void) {
          "      --causal 0|1        causal attribute\n"
          "      --norm NAME         layernorm, rmsnorm or none\n"
          "      --norm-position P   post or pre\n"
-         "      --eps X             norm_eps attribute (> 0)\n"
+         "      --eps X             norm_eps attribute (>= 0)\n"
          "      --residual 0|1      residual attribute\n"
-         "      --scale X           softmax_scale attribute (> 0)\n"
+         "      --scale X           softmax_scale attribute (finite)\n"
          "      --seed N            random seed, unsigned 64-bit (default 1)\n"
          "      --dtype TYPE        float32 (default) or float64 datasets\n"
          "      --rank2             write /x as [T,C] (needs B = 1)\n"
@@ -261,13 +261,15 @@ static int parse_bool(const char *opt, const char *s) {
   die(EXIT_USAGE, "%s: expected 0 or 1, got '%s'", opt, s);
 }
 
-static double parse_pos_double(const char *opt, const char *s) {
+/* A finite number; with nonneg, also >= 0 (the contract's range of norm_eps;
+ * softmax_scale may be any finite number). */
+static double parse_finite(const char *opt, const char *s, int nonneg) {
   char *end = NULL;
   errno = 0;
   double v = strtod(s, &end);
   if (errno || end == s || *end != '\0' || !isfinite(v))
     die(EXIT_USAGE, "%s: '%s' is not a finite number", opt, s);
-  if (!(v > 0.0)) die(EXIT_USAGE, "%s: must be positive, got '%s'", opt, s);
+  if (nonneg && v < 0.0) die(EXIT_USAGE, "%s: must be >= 0, got '%s'", opt, s);
   return v;
 }
 
@@ -363,7 +365,7 @@ static void parse_args(int argc, char **argv, gen_opts_t *o) {
     case OPT_NORM: o->norm = parse_choice("--norm", optarg, norms); break;
     case OPT_NORM_POS: o->norm_position = parse_choice("--norm-position", optarg, positions); break;
     case OPT_EPS:
-      o->eps = parse_pos_double("--eps", optarg);
+      o->eps = parse_finite("--eps", optarg, 1);
       o->has_eps = 1;
       break;
     case OPT_RESIDUAL:
@@ -371,7 +373,7 @@ static void parse_args(int argc, char **argv, gen_opts_t *o) {
       o->has_residual = 1;
       break;
     case OPT_SCALE:
-      o->scale = parse_pos_double("--scale", optarg);
+      o->scale = parse_finite("--scale", optarg, 0);
       o->has_scale = 1;
       break;
     case OPT_SEED: {
