@@ -43,8 +43,10 @@ void attn_softmax_merge(float *m, float *l, float *acc, float m2, float l2, cons
 void attn_softmax_finish(float *acc, const float *l, int64_t rows, int64_t Hl, int64_t D);
 
 /* Fold one K/V block into the state. Runs an OpenMP team of the current
- * thread count over (b, head, query tile); each tile's GEMMs run single
- * threaded in BLIS. Fully masked tiles are skipped; *tiles (if not NULL) is
+ * thread count over (b, head, query tile); each thread computes its tile
+ * products itself (register-blocked vector loops for D = 1, 2, 4 or 8
+ * vectors, single-threaded BLIS otherwise), so BLIS never starts threads
+ * inside the team. Fully masked tiles are skipped; *tiles (if not NULL) is
  * increased by the number of (query tile, key tile, head, b) products done.
  * Never forms more than ATTN_TILE_Q x ATTN_TILE_K scores per thread. */
 attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, float *l,
