@@ -89,7 +89,7 @@ void attn_softmax_init(float *m, float *l, float *acc, int64_t rows, int64_t Hl,
   memset(acc, 0, (size_t)(rows * Hl * D) * sizeof(float));
 }
 
-void attn_softmax_partial(float *s, int64_t n, float *mt, float *lt) {
+float attn_softmax_fold(float *s, int64_t n, float *m, float *l) {
   /* Row maximum. A NaN score makes the comparison false and is carried on
    * into the exponential (and so the output), never silently dropped. */
   vf_t vmx = vsplat(-INFINITY);
@@ -98,17 +98,18 @@ void attn_softmax_partial(float *s, int64_t n, float *mt, float *lt) {
     vf_t v = vload(s + j);
     vmx = vselect(v > vmx, v, vmx);
   }
-  float mx = -INFINITY;
+  float mx = *m;
   for (int i = 0; i < VL; i++)
     mx = vmx[i] > mx ? vmx[i] : mx;
   for (; j < n; j++)
     mx = s[j] > mx ? s[j] : mx;
-  *mt = mx;
-  if (mx == -INFINITY) { /* every key masked: an empty state */
+  if (mx == -INFINITY) { /* nothing visible yet: the state stays empty */
     memset(s, 0, (size_t)n * sizeof(float));
-    *lt = 0.0f;
-    return;
+    return 1.0f;
   }
+  /* The accumulator's factor: 1 while the maximum holds (the common case
+   * after the first tiles, no rescaling), 0 for a row that had seen nothing. */
+  const float alpha = mx == *m ? 1.0f : expf(*m - mx);
   const vf_t vm = vsplat(mx);
   vf_t vsum = vsplat(0.0f);
   for (j = 0; j + VL <= n; j += VL) {
@@ -123,25 +124,9 @@ void attn_softmax_partial(float *s, int64_t n, float *mt, float *lt) {
     s[j] = exp_nonpos(s[j] - mx);
     sum += s[j];
   }
-  *lt = sum;
-}
-
-void attn_softmax_merge(float *m, float *l, float *acc, float m2, float l2, const float *acc2,
-                        int64_t D) {
-  if (m2 == -INFINITY) return; /* nothing visible on the incoming side */
-  if (*m == -INFINITY) {       /* nothing seen yet: take the incoming state */
-    *m = m2;
-    *l = l2;
-    memcpy(acc, acc2, (size_t)D * sizeof(float));
-    return;
-  }
-  float mn = *m > m2 ? *m : m2;
-  float a1 = expf(*m - mn), a2 = expf(m2 - mn);
-  *l = *l * a1 + l2 * a2;
-  *m = mn;
-#pragma omp simd
-  for (int64_t d = 0; d < D; d++)
-    acc[d] = acc[d] * a1 + acc2[d] * a2;
+  *l = *l * alpha + sum;
+  *m = mx;
+  return alpha;
 }
 
 void attn_softmax_finish(float *acc, const float *l, int64_t rows, int64_t Hl, int64_t D) {
@@ -232,15 +217,14 @@ static void qk_tile(float *S, int64_t lds, const float *q, int64_t ldq, const fl
   }
 }
 
-/* O[r, 0:VL*NV) (+)= sum_j P[r, j] V[j, 0:VL*NV) for `rows` rows; adds to
- * O when `add`, else overwrites it. */
+/* O[r, 0:VL*NV) += sum_j P[r, j] V[j, 0:VL*NV) for `rows` rows. */
 static inline __attribute__((always_inline)) void pv_block(float *O, int64_t ldo, const float *P,
                                                            int64_t ldp, const float *V, int64_t ldv,
-                                                           int64_t tk, int nv, int rows, int add) {
+                                                           int64_t tk, int nv, int rows) {
   vf_t c[PV_ACC];
   for (int r = 0; r < rows; r++)
     for (int v = 0; v < nv; v++)
-      c[r * nv + v] = add ? vload(O + r * ldo + v * VL) : vsplat(0.0f);
+      c[r * nv + v] = vload(O + r * ldo + v * VL);
   for (int64_t j = 0; j < tk; j++) {
     vf_t bv[8];
     for (int v = 0; v < nv; v++) {
@@ -260,22 +244,23 @@ static inline __attribute__((always_inline)) void pv_block(float *O, int64_t ldo
       vstore(O + r * ldo + v * VL, c[r * nv + v]);
 }
 
-/* O[tq, D] = P[tq, tk] V[tk, D], PV_ACC accumulator vectors per block. The keys
- * go in chunks of PV_KC so that the chunk of V stays in L1 while every row
- * block passes over it (V rows are Gl*D apart: a whole tile would not fit). */
+/* O[tq, D] += P[tq, tk] V[tk, D] (O rows ldo apart: the running
+ * accumulator itself), PV_ACC accumulator vectors per block. The keys go in
+ * chunks of PV_KC so that the chunk of V stays in L1 while every row block
+ * passes over it. */
 #define PV_KC 64
 #define PV_TILE(NV)                                                                                \
-  static void pv_tile_##NV(float *O, const float *P, int64_t ldp, const float *V, int64_t ldv,     \
-                           int64_t tq, int64_t tk) {                                               \
-    enum { MR = PV_ACC / NV, LD = NV * VL };                                                       \
+  static void pv_tile_##NV(float *O, int64_t ldo, const float *P, int64_t ldp, const float *V,     \
+                           int64_t ldv, int64_t tq, int64_t tk) {                                  \
+    enum { MR = PV_ACC / NV };                                                                     \
     for (int64_t jc = 0; jc < tk; jc += PV_KC) {                                                   \
       const int64_t kc = tk - jc < PV_KC ? tk - jc : PV_KC;                                        \
       const float *Pc = P + jc, *Vc = V + jc * ldv;                                                \
       int64_t i = 0;                                                                               \
       for (; i + MR <= tq; i += MR)                                                                \
-        pv_block(O + i * LD, LD, Pc + i * ldp, ldp, Vc, ldv, kc, NV, MR, jc > 0);                  \
+        pv_block(O + i * ldo, ldo, Pc + i * ldp, ldp, Vc, ldv, kc, NV, MR);                        \
       for (; i < tq; i++)                                                                          \
-        pv_block(O + i * LD, LD, Pc + i * ldp, ldp, Vc, ldv, kc, NV, 1, jc > 0);                   \
+        pv_block(O + i * ldo, ldo, Pc + i * ldp, ldp, Vc, ldv, kc, NV, 1);                         \
     }                                                                                              \
   }
 PV_TILE(1)
@@ -285,14 +270,14 @@ PV_TILE(4)
 PV_TILE(8)
 #endif
 
-static void pv_tile(float *O, const float *P, int64_t ldp, const float *V, int64_t ldv, int64_t D,
-                    int64_t tq, int64_t tk) {
+static void pv_tile(float *O, int64_t ldo, const float *P, int64_t ldp, const float *V, int64_t ldv,
+                    int64_t D, int64_t tq, int64_t tk) {
   switch (D / VL) {
-  case 1: pv_tile_1(O, P, ldp, V, ldv, tq, tk); break;
-  case 2: pv_tile_2(O, P, ldp, V, ldv, tq, tk); break;
-  case 4: pv_tile_4(O, P, ldp, V, ldv, tq, tk); break;
+  case 1: pv_tile_1(O, ldo, P, ldp, V, ldv, tq, tk); break;
+  case 2: pv_tile_2(O, ldo, P, ldp, V, ldv, tq, tk); break;
+  case 4: pv_tile_4(O, ldo, P, ldp, V, ldv, tq, tk); break;
 #if PV_ACC >= 8
-  default: pv_tile_8(O, P, ldp, V, ldv, tq, tk); break;
+  default: pv_tile_8(O, ldo, P, ldp, V, ldv, tq, tk); break;
 #endif
   }
 }
@@ -349,15 +334,12 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
           memset(dst + d * ldkt + nk, 0, (size_t)(ldkt - nk) * sizeof(float));
       }
     }
-    float *S = malloc((size_t)(ATTN_TILE_Q * ATTN_TILE_K + 2 * ATTN_TILE_Q * D + 2 * ATTN_TILE_Q) *
-                      sizeof(float));
+    float *S = malloc((size_t)(ATTN_TILE_Q * ATTN_TILE_K + ATTN_TILE_Q * D) * sizeof(float));
     if (!S) {
 #pragma omp atomic write
       failed = 1;
     }
-    float *Ot = S + ATTN_TILE_Q * ATTN_TILE_K; /* tile output [tq, D] */
-    float *mt = Ot + ATTN_TILE_Q * D, *lt = mt + ATTN_TILE_Q;
-    float *Qp = lt + ATTN_TILE_Q; /* contiguous copy of the query tile [tq, D] */
+    float *Qp = S + ATTN_TILE_Q * ATTN_TILE_K; /* contiguous copy of the query tile [tq, D] */
     rntm_t rntm = BLIS_RNTM_INITIALIZER;
     bli_rntm_set_num_threads(1, &rntm);
     float one = 1.0f, zero = 0.0f;
@@ -372,6 +354,9 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
       const int64_t g = h / group, i0 = qt[it].first, tq = qt[it].count;
       const int64_t qlo = qpos[i0], qhi = qpos[i0 + tq - 1];
       float *qp = (float *)q + (b * nq + i0) * ldq + h * D;
+      /* The running state of this tile's rows: acc rows are Hl*D apart. */
+      const int64_t r0 = (b * nq + i0) * Hl + h, lda = Hl * D;
+      float *ap = acc + r0 * D;
       if (fast)
         for (int64_t i = 0; i < tq; i++)
           memcpy(Qp + i * D, qp + i * ldq, (size_t)D * sizeof(float));
@@ -388,6 +373,7 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
         else
           bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, tq, tk, D, &one, qp, ldq, 1, kp, ldk, 1,
                        &zero, S, ATTN_TILE_K, 1, NULL, &rntm);
+        /* Fold the tile into each row's state; S becomes the weights P. */
         for (int64_t i = 0; i < tq; i++) {
           float *row = S + i * ATTN_TILE_K;
           if (partial) { /* tiles are runs of consecutive positions: mask a suffix */
@@ -395,18 +381,18 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
             for (int64_t j = first > 0 ? first : 0; j < tk; j++)
               row[j] = -INFINITY;
           }
-          attn_softmax_partial(row, tk, &mt[i], &lt[i]);
+          const int64_t r = r0 + i * Hl;
+          const float alpha = attn_softmax_fold(row, tk, &m[r], &l[r]);
+          if (alpha != 1.0f)
+            for (int64_t d = 0; d < D; d++)
+              ap[i * lda + d] *= alpha;
         }
-        /* Ot[tq, D] = P[tq, tk] V[tk, D] */
+        /* acc[tq, D] += P[tq, tk] V[tk, D] */
         if (fast)
-          pv_tile(Ot, S, ATTN_TILE_K, vP + ((b * Gl + g) * nk + j0) * D, D, D, tq, tk);
+          pv_tile(ap, lda, S, ATTN_TILE_K, vP + ((b * Gl + g) * nk + j0) * D, D, D, tq, tk);
         else
           bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, tq, D, tk, &one, S, ATTN_TILE_K, 1, vp,
-                       ldk, 1, &zero, Ot, D, 1, NULL, &rntm);
-        for (int64_t i = 0; i < tq; i++) {
-          const int64_t r = (b * nq + i0 + i) * Hl + h;
-          attn_softmax_merge(&m[r], &l[r], acc + r * D, mt[i], lt[i], Ot + i * D, D);
-        }
+                       ldk, 1, &one, ap, lda, 1, NULL, &rntm);
         done++;
       }
     }

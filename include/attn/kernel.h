@@ -28,16 +28,15 @@ typedef struct {
 /* Online-softmax state: m = -inf, l = 0, acc = 0 for rows x Hl heads. */
 void attn_softmax_init(float *m, float *l, float *acc, int64_t rows, int64_t Hl, int64_t D);
 
-/* Scores s[0..n) of one row (masked entries -inf) become exp(s - mt) in
- * place; returns mt = max(s) through *mt and the row sum through *lt.
- * A row with every entry masked gives mt = -inf, lt = 0 and all zeros. */
-void attn_softmax_partial(float *s, int64_t n, float *mt, float *lt);
-
-/* Merge a partial state (m2, l2, acc2[D]) into (m, l, acc[D]) so that the
- * result equals the state of all keys of both seen together. Either side may
- * be empty (m = -inf). */
-void attn_softmax_merge(float *m, float *l, float *acc, float m2, float l2, const float *acc2,
-                        int64_t D);
+/* Fold one tile of keys into one row's online-softmax state (m, l): s[0..n)
+ * are the row's scores for those keys (masked entries -inf). Afterwards m is
+ * the maximum over all keys seen, l the sum of exp(score - m) over them, and
+ * s holds this tile's weights exp(s - m). Returns the factor the row's
+ * accumulator must be multiplied by before the tile's weighted values are
+ * added: 1 while the maximum holds, 0 for a row that had seen no visible key.
+ * A row whose keys so far are all masked keeps m = -inf, l = 0 and gets zero
+ * weights. Folding tiles in any order gives the softmax of all of them. */
+float attn_softmax_fold(float *s, int64_t n, float *m, float *l);
 
 /* Divide acc by l (rows x Hl heads); rows that saw no key give zeros. */
 void attn_softmax_finish(float *acc, const float *l, int64_t rows, int64_t Hl, int64_t D);
