@@ -301,13 +301,13 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
   const int64_t ldkt = nk + QK_NV * VL;
 
   tile_t *qt = malloc((size_t)nq * sizeof *qt), *ktl = malloc((size_t)nk * sizeof *ktl);
-  float *kT = fast ? malloc((size_t)(B * Gl * D * ldkt) * sizeof(float)) : NULL;
-  float *vP = fast ? malloc((size_t)(B * Gl * nk * D) * sizeof(float)) : NULL;
+  float *kT = fast ? attn_alloc((size_t)(B * Gl * D * ldkt) * sizeof(float)) : NULL;
+  float *vP = fast ? attn_alloc((size_t)(B * Gl * nk * D) * sizeof(float)) : NULL;
   if (!qt || !ktl || (fast && (!kT || !vP))) {
     free(qt);
     free(ktl);
-    free(kT);
-    free(vP);
+    attn_free(kT);
+    attn_free(vP);
     return attn_fail(ATTN_ERR_INTERNAL, "out of memory for the attention tile lists");
   }
   const int64_t nqt = make_tiles(qt, qpos, nq, ATTN_TILE_Q);
@@ -400,8 +400,8 @@ attn_err_t attn_attend_block(const attn_block_shape_t *s, float *acc, float *m, 
   }
   free(qt);
   free(ktl);
-  free(kT);
-  free(vP);
+  attn_free(kT);
+  attn_free(vP);
   if (tiles) *tiles += done;
   if (failed) return attn_fail(ATTN_ERR_INTERNAL, "out of memory for the attention tile scratch");
   return ATTN_OK;

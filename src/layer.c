@@ -45,8 +45,8 @@ void attn_grid_free(attn_grid_t *g) {
 }
 
 void attn_result_free(attn_result_t *r) {
-  free(r->y);
-  free(r->blk);
+  attn_free(r->y);
+  attn_free(r->blk);
   memset(r, 0, sizeof *r);
 }
 
@@ -121,11 +121,11 @@ static void state_free(layer_state_t *s) {
                     &s->l,  &s->op, &s->wq, &s->wk,    &s->wv,    &s->wo,  &s->bq,
                     &s->bk, &s->bv, &s->bo, &s->nw,    &s->nb};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
-    free(*bufs[i]);
+    attn_free(*bufs[i]);
     *bufs[i] = NULL;
   }
-  free(s->qpos);
-  free(s->kpos);
+  attn_free(s->qpos);
+  attn_free(s->kpos);
   s->qpos = s->kpos = NULL;
 }
 
@@ -210,11 +210,11 @@ static attn_err_t project(const attn_grid_t *g, const attn_config_t *cfg, layer_
   gemm_nt(s->kv[0], GlD, xin, C, s->wk, C, s->bk, 1.0f, s->rows, GlD, C, g->threads);
   gemm_nt(s->kv[0] + s->rows * GlD, GlD, xin, C, s->wv, C, s->bv, 1.0f, s->rows, GlD, C,
           g->threads);
-  free(s->xn);
+  attn_free(s->xn);
   s->xn = NULL;
-  free(s->wq);
-  free(s->wk);
-  free(s->wv);
+  attn_free(s->wq);
+  attn_free(s->wk);
+  attn_free(s->wv);
   s->wq = s->wk = s->wv = NULL;
   return ATTN_OK;
 }
@@ -288,9 +288,9 @@ static attn_err_t phase_attend(const attn_grid_t *g, const attn_config_t *cfg, l
   }
   free(req);
   attn_softmax_finish(s->acc, s->l, s->rows, s->Hl, s->D);
-  free(s->q);
-  free(s->kv[0]);
-  free(s->kv[1]);
+  attn_free(s->q);
+  attn_free(s->kv[0]);
+  attn_free(s->kv[1]);
   s->q = s->kv[0] = s->kv[1] = NULL;
   return attn_agree(g->world, err);
 }
@@ -326,8 +326,8 @@ static attn_err_t phase_combine(const attn_grid_t *g, const attn_config_t *cfg, 
   }
   res->rows = nr;
   gemm_nt(s->op, C, s->acc, HlD, s->wo, HlD, NULL, 1.0f, s->rows, C, HlD, g->threads);
-  free(s->acc);
-  free(s->wo);
+  attn_free(s->acc);
+  attn_free(s->wo);
   s->acc = s->wo = NULL;
 
   if (PH == 1) { /* one head group: the partial output is the whole output */
@@ -356,7 +356,7 @@ static attn_err_t phase_combine(const attn_grid_t *g, const attn_config_t *cfg, 
   }
   free(counts);
   free(pack);
-  free(s->op);
+  attn_free(s->op);
   s->op = NULL;
 
   /* Where the share's rows live in /x seen as [B*T, C]: cut the local rows

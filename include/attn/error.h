@@ -10,6 +10,8 @@
 
 #include <mpi.h>
 
+#include "attn/mem.h"
+
 /* Error classes. The numeric value of each is the process exit status. */
 typedef enum {
   ATTN_OK = 0,
@@ -57,10 +59,11 @@ attn_err_t attn_agree(MPI_Comm comm, attn_err_t local);
     }                                                                                              \
   } while (0)
 
+/* Zeroed array of count elements from attn_alloc (release with attn_free). */
 #define ATTN_ALLOC(ptr, count)                                                                     \
   do {                                                                                             \
     size_t attn_n_ = (size_t)(count);                                                              \
-    (ptr) = attn_n_ ? calloc(attn_n_, sizeof(*(ptr))) : NULL;                                      \
+    (ptr) = attn_n_ ? attn_alloc(attn_n_ * sizeof(*(ptr))) : NULL;                                 \
     if (attn_n_ && !(ptr))                                                                         \
       return attn_fail(ATTN_ERR_INTERNAL, "out of memory allocating %zu bytes (%s:%d)",            \
                        attn_n_ * sizeof(*(ptr)), __FILE__, __LINE__);                              \
