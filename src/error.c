@@ -21,22 +21,6 @@ attn_err_t attn_fail(attn_err_t err, const char *fmt, ...) {
 
 const char *attn_last_message(void) { return g_msg; }
 
-void attn_clear_error(void) {
-  g_err = ATTN_OK;
-  g_msg[0] = '\0';
-}
-
-const char *attn_err_name(attn_err_t err) {
-  switch (err) {
-  case ATTN_OK: return "ok";
-  case ATTN_ERR_USAGE: return "usage error";
-  case ATTN_ERR_INPUT: return "bad input";
-  case ATTN_ERR_IO: return "I/O failure";
-  case ATTN_ERR_INTERNAL: return "internal or MPI failure";
-  }
-  return "unknown error";
-}
-
 /* Collective. The worst class wins; the lowest failing rank's message is
  * broadcast so that every rank (and so the printing rank) knows it. */
 attn_err_t attn_agree(MPI_Comm comm, attn_err_t local) {

@@ -29,10 +29,6 @@ attn_err_t attn_fail(attn_err_t err, const char *fmt, ...) __attribute__((format
 
 /* The message recorded by attn_fail on this rank ("" if none). */
 const char *attn_last_message(void);
-/* Forget the recorded failure (tests). */
-void attn_clear_error(void);
-/* A short name of an error class ("usage", "input", ...). */
-const char *attn_err_name(attn_err_t err);
 
 /* Collective over comm: every rank passes its local status, every rank gets
  * the worst one (highest class). The message of the lowest-numbered failing
